@@ -1,0 +1,142 @@
+"""Prompt the LLM with the retrieved passages and turn its token stream into cited sentences.
+
+Events, in order: Delta (text to show now), Sentence (a finished sentence with its
+citations), then one Done with the complete Answer. Text after a possible sentence end is
+held back until the sentence is decided, so markers land right after their sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+from .cite import Citation, CitedSentence, Citer, sentence_spans
+from .retrieve import Passage
+from .settings import Settings
+
+NO_ANSWER = "NOT IN SOURCES"
+# The model sometimes refuses in its own words instead of the agreed token.
+_REFUSAL = re.compile(
+    r"NOT IN SOURCES|\b(?:the |these )?(?:sources?|excerpts?|articles?) (?:do(?:es)? not|don't|doesn't) "
+    r"(?:contain|mention|say|provide|cover|answer|include|specify|state)|\bno information (?:about|on)\b|"
+    r"\bnot (?:mentioned|provided|stated|specified) in the (?:sources?|excerpts?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Delta:
+    text: str
+
+
+@dataclass
+class Sentence:
+    sentence: CitedSentence
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str  # plain text with [n] markers
+    refused: bool
+    sentences: list[CitedSentence]
+    citations: list[Citation]
+    backend: str
+    model: str
+    timings: dict = field(default_factory=dict)
+    standalone_question: str | None = None  # the rewritten follow-up, when there was history
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.__dict__ for c in self.citations],
+            "sentences": [{"text": s.text, "citations": s.citations, "supported": s.supported} for s in self.sentences],
+            "backend": self.backend,
+            "model": self.model,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            **({"standalone_question": self.standalone_question} if self.standalone_question else {}),
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+@dataclass
+class Done:
+    answer: Answer
+
+
+def format_sources(passages: list[Passage]) -> str:
+    blocks = []
+    for i, p in enumerate(passages, 1):
+        m = p.meta
+        origin = ", ".join(x for x in (m.get("outlet"), m.get("date")) if x)
+        blocks.append(f"[{i}] ({origin}) {' '.join(p.text.split())}")
+    return "\n\n".join(blocks)
+
+
+def build_messages(settings: Settings, question: str, passages: list[Passage]) -> list[ChatMessage]:
+    user = settings.prompt("question").format(sources=format_sources(passages), question=question)
+    return [
+        ChatMessage(role=MessageRole.SYSTEM, content=settings.prompt("system").strip()),
+        ChatMessage(role=MessageRole.USER, content=user),
+    ]
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text))
+
+
+def _clean(sentence: str) -> str:
+    # Markers the model invents itself are dropped: the program attaches the real ones.
+    return re.sub(r"\s*\[\d+(?:[,\s]*\d+)*\]", "", sentence).strip()
+
+
+def _held_back(buffer: str) -> int:
+    """Chars at the end of `buffer` that may still turn out to end a sentence or be a refusal."""
+    stripped = buffer.strip()
+    if stripped and NO_ANSWER.startswith(stripped.upper()):
+        return len(buffer)
+    m = re.search(r"[.!?][\"”’)\]]*\s*$", buffer)
+    return len(buffer) - m.start() if m else 0
+
+
+def cite_stream(deltas: Iterator[str], citer: Citer) -> Iterator[Delta | Sentence]:
+    """Split a token stream into sentences as they complete and cite each one."""
+    buffer, shown = "", 0
+    for token in deltas:
+        buffer += token
+        spans = sentence_spans(buffer)
+        while len(spans) >= 2:  # the first sentence is finished once a second one starts
+            s, e = spans[0]
+            if e > shown:
+                yield Delta(buffer[shown:e])
+            text = _clean(buffer[s:e])
+            if text and not is_refusal(text):
+                yield Sentence(citer.cite(text))
+            buffer, shown = buffer[spans[1][0]:], 0
+            spans = sentence_spans(buffer)
+        safe = len(buffer) - _held_back(buffer)
+        if safe > shown:
+            yield Delta(buffer[shown:safe])
+            shown = safe
+    if buffer.strip():
+        if len(buffer) > shown:
+            yield Delta(buffer[shown:])
+        text = _clean(buffer)
+        if text and not is_refusal(text):
+            yield Sentence(citer.cite(text))
+
+
+def render(sentences: list[CitedSentence], strict: bool) -> str:
+    parts = []
+    for s in sentences:
+        if strict and not s.supported:
+            continue
+        markers = "".join(f"[{n}]" for n in s.citations)
+        parts.append(f"{s.text} {markers}".strip())
+    return " ".join(parts)

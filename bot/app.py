@@ -1,0 +1,145 @@
+"""The one application object: corpus, index, retriever and LLM, loaded once, used by CLI, UI and evals.
+
+Flow per question: validate -> (rewrite a follow-up with the history) -> retrieve -> refuse
+if nothing relevant -> prompt the LLM -> cite and verify each streamed sentence -> Answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from typing import Iterable, Iterator
+
+from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
+from .cite import Citer
+from .corpus import load_corpus
+from .embeddings import MiniLMEmbedding
+from .llm import LLMError, choose_backend, describe_error
+from .retrieve import Retriever
+from .settings import Settings
+from .store import StoreError, open_store
+
+MAX_QUESTION_CHARS = 2000
+
+
+class BadInput(ValueError):
+    """The question cannot be used as given; the message tells the user why."""
+
+
+def clean_question(question: object) -> str:
+    if not isinstance(question, str):
+        raise BadInput("the question must be text")
+    # Drop control characters (keeping spaces/newlines) and normalise width/compatibility forms.
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", question) if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise BadInput("please type a question")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadInput(f"questions are limited to {MAX_QUESTION_CHARS:,} characters (this one has {len(text):,}); please shorten it")
+    return text
+
+
+class Bot:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings.load()
+        self.articles = {a.id: a for a in load_corpus(self.settings.corpus_dir)}
+        self.embed_model = MiniLMEmbedding()
+        self._retriever: Retriever | None = None
+        self._backend: tuple[str, object, str] | None = None
+        self._lock = threading.Lock()
+
+    # -- parts, built on first use and then kept ------------------------------------------
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = Retriever(self.settings, open_store(self.settings, create=False), self.embed_model)
+            return self._retriever
+
+    @property
+    def backend(self) -> tuple[str, object, str]:
+        """(backend name, llama-index LLM, model name)."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = choose_backend(self.settings)
+            return self._backend
+
+    def refusal_text(self) -> str:
+        return self.settings.prompt("refusal").strip()
+
+    # -- follow-ups -----------------------------------------------------------------------
+    def standalone(self, question: str, history: Iterable[dict]) -> str:
+        """Rewrite a follow-up into a self-contained question (llama-index's condense step, with our prompt)."""
+        turns = [h for h in history if h.get("role") in ("user", "assistant") and h.get("content")]
+        turns = turns[-2 * self.settings.history_turns :]  # the most recent turns matter, not the oldest
+        if not turns:
+            return question
+        convo = "\n".join(f"{t['role'].capitalize()}: {' '.join(str(t['content']).split())[:600]}" for t in turns)
+        prompt = self.settings.prompt("condense").format(history=convo, question=question)
+        _, llm, _ = self.backend
+        text = llm.complete(prompt).text.strip().splitlines()
+        rewritten = text[0].strip().strip('"') if text else ""
+        return rewritten if 3 <= len(rewritten) <= 400 else question
+
+    # -- the answer -----------------------------------------------------------------------
+    def stream(self, question: str, history: Iterable[dict] = ()) -> Iterator[Delta | Sentence | Done]:
+        """Yield Delta/Sentence events as the answer streams, then Done. Raises BadInput,
+        LLMError (backend unavailable or failed, message in words) or StoreError."""
+        question = clean_question(question)
+        s = self.settings
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        try:
+            standalone = self.standalone(question, history)
+        except LLMError:
+            raise
+        except Exception as e:
+            raise LLMError(describe_error(e, s)) from None
+        retrieval = self.retriever.retrieve(standalone)
+        timings["retrieve"] = retrieval.seconds
+        name, llm, model = self.backend
+        rewritten = standalone if standalone != question else None
+
+        def finish(sentences, citations, refused, error=None) -> Done:
+            timings["total"] = time.perf_counter() - t0
+            text = self.refusal_text() if refused else render(sentences, s.strict)
+            kept = [] if refused else [x for x in sentences if x.supported or not s.strict]
+            return Done(Answer(question, text, refused, kept, [] if refused else citations, name, model, timings, rewritten, error))
+
+        if not retrieval.covered:
+            yield finish([], [], True)
+            return
+
+        citer = Citer(self.articles, s.support_floor, strict=s.strict)
+        citer.set_passages(retrieval.passages)
+        sentences = []
+
+        def tokens():
+            first = True
+            for r in llm.stream_chat(build_messages(s, standalone, retrieval.passages)):
+                if first:
+                    timings["first_token"] = time.perf_counter() - t0
+                    first = False
+                yield r.delta or ""
+
+        try:
+            for event in cite_stream(tokens(), citer):
+                if isinstance(event, Sentence):
+                    sentences.append(event.sentence)
+                yield event
+        except LLMError:
+            raise
+        except Exception as e:
+            raise LLMError(describe_error(e, s)) from None
+        # Nothing verified means nothing we can stand behind: answer with the refusal.
+        refused = not any(x.supported for x in sentences)
+        yield finish(sentences, citer.all_citations(), refused)
+
+    def ask(self, question: str, history: Iterable[dict] = ()) -> Answer:
+        for event in self.stream(question, history):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("answer stream ended without a result")  # unreachable: stream always ends with Done
+

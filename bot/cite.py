@@ -1,0 +1,212 @@
+"""Attach and verify citations: the program, not the model, decides what supports what.
+
+Each answer sentence is aligned to the article sentence(s) inside the retrieved passages that
+best support it (MiniLM cosine blended with content-word overlap). It is `supported` when
+that score clears a floor and every number, date and name in it occurs in the cited spans.
+Spans are whole article sentences with offsets into the article body, so a quote is always
+verbatim corpus text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .corpus import Article
+from .embeddings import embed
+
+# --- sentences ---------------------------------------------------------------------------
+
+_ABBREV = r"(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bU\.S)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)"
+_SENT_END = re.compile(_ABBREV + r"""(?<=[.!?])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])""")
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; paragraph breaks always end a sentence."""
+    spans = []
+    for para in re.finditer(r"[^\n]+", text):
+        start = para.start()
+        for m in _SENT_END.finditer(para.group()):
+            end = para.start() + m.start()
+            spans.append((start, end))
+            start = para.start() + m.end()
+        spans.append((start, para.end()))
+    return [(offset + s, offset + e) for s, e in spans if text[s:e].strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[s:e].strip() for s, e in sentence_spans(text)]
+
+
+# --- key facts: numbers, dates, names ------------------------------------------------------
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_WORD = re.compile(r"[\w’'-]+", re.UNICODE)
+# Capitalised words that are not names (sentence starters, function words, months are kept).
+_NOT_NAMES = set("""
+a an the this that these those it its he she they his her their there here in on at of for to by with from
+as and but or nor so yet if when while after before during since until although though however moreover
+also both either neither not no yes one some many most more less all any each every such what which who
+whom whose why how where according accordingly meanwhile instead despite because thus therefore then now
+i we you our your my mr ms mrs dr president minister prime foreign spokesman professor director head chairman
+sources source article articles answer yes
+""".split())
+STOPWORDS = _NOT_NAMES | set("""
+is are was were be been being has have had do does did will would can could should may might must shall
+about into over under than too very just only own same other again further once said says say told
+""".split())
+_ALIASES = {"tokaev": "tokayev", "kassym": "kasym", "organisation": "organization", "uighur": "uyghur",
+            "colour": "color", "kazakh": "kazakhstan", "chinese": "china", "russian": "russia", "russians": "russia"}
+
+
+def _norm(word: str) -> str:
+    w = word.lower().strip("’'-").removesuffix("’s").removesuffix("'s")
+    w = _ALIASES.get(w, w)
+    return _NUMBER_WORDS.get(w, w)
+
+
+def words(text: str) -> list[str]:
+    return [_norm(w) for w in _WORD.findall(text)]
+
+
+def key_facts(sentence: str) -> set[str]:
+    """Numbers (commas dropped) and capitalised non-function words: what must be quoted."""
+    keys = {n.replace(",", "").rstrip(".") for n in _NUM.findall(sentence)}
+    for raw in _WORD.findall(sentence):
+        if raw[:1].isupper() and _norm(raw) not in _NOT_NAMES and not raw.isdigit():
+            keys.add(_norm(raw))
+        elif _norm(raw).isdigit() and raw.lower() in _NUMBER_WORDS:
+            keys.add(_norm(raw))
+    return keys
+
+
+def _stem(w: str) -> str:
+    return w[:6]
+
+
+def missing_facts(sentence: str, support: str) -> list[str]:
+    """Key facts of `sentence` that the supporting text does not contain."""
+    support_words = set(words(support)) | {n.replace(",", "") for n in _NUM.findall(support)}
+    stems = {_stem(w) for w in support_words}
+    return sorted(k for k in key_facts(sentence) if k not in support_words and (k.isdigit() or _stem(k) not in stems))
+
+
+def overlap(sentence: str, support: str) -> float:
+    """Share of the sentence's content words (prefix-stemmed) found in the support."""
+    content = {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2}
+    if not content:
+        return 0.0
+    have = {_stem(w) for w in words(support)}
+    return len(content & have) / len(content)
+
+
+# --- alignment ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    article_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    outlet: str
+    author: str | None
+    date: str | None
+    url: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class CitedSentence:
+    text: str
+    citations: list[int] = field(default_factory=list)
+    supported: bool = False
+    score: float = 0.0
+    missing: list[str] = field(default_factory=list)
+
+
+class Citer:
+    """Aligns answer sentences to candidate spans drawn from the retrieved passages."""
+
+    def __init__(self, articles: dict[str, Article], support_floor: float, strict: bool = False, max_spans: int = 2):
+        self.articles = articles
+        self.floor = support_floor
+        self.strict = strict
+        self.max_spans = max_spans
+        self.spans: list[Span] = []
+        self.vectors = np.zeros((0, 384), dtype=np.float32)
+        self.citations: dict[Span, Citation] = {}
+
+    def set_passages(self, passages) -> None:
+        """Candidate spans: every article sentence that overlaps a retrieved passage."""
+        seen: set[tuple[str, int]] = set()
+        for p in passages:
+            art = self.articles.get(p.article_id)
+            if art is None:
+                continue
+            for s, e in sentence_spans(art.text):
+                if e > p.start and s < p.end and (art.id, s) not in seen:
+                    seen.add((art.id, s))
+                    self.spans.append(Span(art.id, s, e, art.text[s:e]))
+        self.vectors = embed([s.text for s in self.spans]) if self.spans else self.vectors
+
+    def _score(self, sentence: str, vec: np.ndarray) -> np.ndarray:
+        cos = self.vectors @ vec
+        lex = np.array([overlap(sentence, s.text) for s in self.spans])
+        return 0.5 * cos + 0.5 * lex
+
+    def cite(self, sentence: str) -> CitedSentence:
+        """Align one answer sentence; citation numbers go only to sentences that are kept."""
+        out = CitedSentence(text=sentence)
+        if not self.spans:
+            out.missing = sorted(key_facts(sentence))
+            return out
+        vec = embed([sentence])[0]
+        scores = self._score(sentence, vec)
+        order = list(np.argsort(-scores))
+        chosen = [order[0]]
+        # A second span is added only when it supplies facts the first one lacks
+        # (synthesis across sentences or articles), never just to pad the list.
+        missing = missing_facts(sentence, self.spans[order[0]].text)
+        for j in order[1:8]:
+            if not missing or len(chosen) >= self.max_spans:
+                break
+            still = missing_facts(sentence, " ".join(self.spans[i].text for i in chosen + [j]))
+            if len(still) < len(missing):
+                chosen.append(j)
+                missing = still
+        out.score = float(scores[order[0]])
+        if len(chosen) > 1:
+            combined = " ".join(self.spans[i].text for i in chosen)
+            out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined))
+        out.missing = missing
+        out.supported = out.score >= self.floor and not missing
+        if out.supported or not self.strict:
+            out.citations = [self._number(self.spans[i]) for i in chosen]
+        return out
+
+    def _number(self, span: Span) -> int:
+        if span not in self.citations:
+            art = self.articles[span.article_id]
+            self.citations[span] = Citation(
+                n=len(self.citations) + 1, article_id=art.id, title=art.title, outlet=art.outlet,
+                author=art.author, date=art.date, url=art.url, quote=span.text, start=span.start, end=span.end,
+            )
+        return self.citations[span].n
+
+    def all_citations(self) -> list[Citation]:
+        return sorted(self.citations.values(), key=lambda c: c.n)

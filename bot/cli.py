@@ -1,0 +1,115 @@
+"""`bot` command line: index, ask, serve, eval. Errors become one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+
+import click
+
+from .settings import Settings, SettingsError
+
+
+def _fail(message: str, code: int = 2):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def friendly(fn):
+    """Turn the project's own error types into a one-line message and a non-zero exit."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .app import BadInput
+        from .corpus import CorpusError
+        from .llm import LLMError
+        from .model_file import ModelFileError
+        from .store import StoreError
+
+        try:
+            return fn(*args, **kwargs)
+        except (BadInput, SettingsError, CorpusError) as e:
+            _fail(str(e), 2)
+        except (LLMError, StoreError, ModelFileError) as e:
+            _fail(str(e), 3)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings.load(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Cited answers about the January 2022 unrest in Kazakhstan and what it meant for China."""
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@friendly
+def index(rebuild: bool, quiet: bool):
+    """Index corpus/ into Chroma (skips unchanged articles)."""
+    from .ingest import run_index
+
+    report = run_index(load_settings(), rebuild=rebuild, progress=not quiet)
+    click.echo(report.summary())
+
+
+def _question_arg(question: str) -> str:
+    # Invalid UTF-8 on the command line arrives as surrogate escapes: say so instead of crashing.
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.BadParameter("the question is not valid UTF-8 text") from None
+    return question
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
+@click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
+@click.option("--model", default=None, help="Ollama model name.")
+@click.option("-k", "--top-k", type=int, default=None, help="Passages to retrieve.")
+@click.option("--strict", is_flag=True, default=None, help="Drop sentences the sources do not support.")
+@friendly
+def ask(question: str, as_json: bool, backend, model, top_k, strict):
+    """Answer QUESTION from the articles, with citations."""
+    from .answer import Delta, Done, Sentence
+    from .app import Bot
+
+    question = _question_arg(question)
+    bot = Bot(load_settings(llm_backend=backend, ollama_model=model, top_k=top_k, strict=strict))
+    if as_json:
+        click.echo(json.dumps(bot.ask(question).to_json(), ensure_ascii=False, indent=2))
+        return
+    out = click.get_text_stream("stdout")
+    answer = None
+    for event in bot.stream(question):
+        if isinstance(event, Delta):
+            out.write(event.text)
+        elif isinstance(event, Sentence):
+            s = event.sentence
+            marks = "".join(f"[{n}]" for n in s.citations)
+            out.write(f" {marks}" + ("" if s.supported else " (unverified)") + " ")
+        elif isinstance(event, Done):
+            answer = event.answer
+        out.flush()
+    click.echo("")
+    if answer.refused:
+        click.echo(answer.text)
+        return
+    click.echo("\nSources:")
+    for c in answer.citations:
+        who = ", ".join(x for x in (c.outlet, c.author, c.date) if x)
+        click.echo(f"[{c.n}] {c.title} ({who})" + (f" {c.url}" if c.url else ""))
+        click.echo(f"    “{c.quote}”")
+    click.echo(f"\n({answer.backend}: {answer.model}, {answer.timings.get('total', 0):.1f} s)", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Two LLM backends behind llama-index's LLM interface: Ollama and an embedded GGUF model.
+
+`auto` uses Ollama when its server answers and has the model, else the embedded model.
+An explicit choice that is unavailable fails with LLMError, whose message is for users.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence
+
+import httpx
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.llms import LLM
+from llama_index.core.llms.custom import CustomLLM
+from pydantic import PrivateAttr
+
+from .model_file import GGUF_NAME, ModelFileError, assemble_gguf
+from .settings import Settings
+
+
+class LLMError(RuntimeError):
+    """The LLM is unavailable, timed out or failed; the message is shown to the user as is."""
+
+
+# One llama.cpp model per process, whatever the number of Bot objects; loading takes seconds.
+_LOADED: dict[str, Any] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+class EmbeddedLLM(CustomLLM):
+    """llama-cpp-python's create_chat_completion, which applies the GGUF's own chat template.
+
+    Written here because llama-index-llms-llama-cpp formats prompts itself and ignores the
+    template stored in the model file unless one is re-typed by hand.
+    """
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    max_tokens: int = 256
+    temperature: float = 0.0
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.n_ctx, num_output=self.max_tokens, is_chat_model=True, model_name=GGUF_NAME
+        )
+
+    @property
+    def llama(self):
+        with _LOAD_LOCK:
+            if self.model_path not in _LOADED:
+                from llama_cpp import Llama
+
+                _LOADED[self.model_path] = Llama(
+                    model_path=self.model_path,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    verbose=False,
+                )
+            return _LOADED[self.model_path]
+
+    def _messages(self, messages: Sequence[ChatMessage]) -> list[dict]:
+        return [{"role": m.role.value, "content": m.content or ""} for m in messages]
+
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        text = "".join(r.delta or "" for r in self.stream_chat(messages, **kwargs))
+        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        llama = self.llama
+        stop = kwargs.get("stop")
+
+        def gen() -> ChatResponseGen:
+            # llama.cpp contexts are not re-entrant: one generation at a time per model.
+            with self._lock:
+                text = ""
+                for chunk in llama.create_chat_completion(
+                    messages=self._messages(messages),
+                    max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                    temperature=self.temperature,
+                    stop=stop,
+                    stream=True,
+                ):
+                    delta = chunk["choices"][0]["delta"].get("content") or ""
+                    if delta:
+                        text += delta
+                        yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
+
+        return gen()
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        r = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs)
+        return CompletionResponse(text=r.message.content or "")
+
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        for r in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
+            yield CompletionResponse(text=r.message.content or "", delta=r.delta)
+
+
+def ollama_models(settings: Settings, timeout: float = 2.0) -> list[str] | None:
+    """Model names the Ollama server offers, or None when no server answers."""
+    try:
+        r = httpx.get(f"{settings.ollama_host.rstrip('/')}/api/tags", timeout=timeout)
+        r.raise_for_status()
+        return [m.get("name", "") for m in r.json().get("models", [])]
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def _has_model(available: list[str], name: str) -> bool:
+    return name in available or (":" not in name and f"{name}:latest" in available)
+
+
+def make_ollama(settings: Settings) -> LLM:
+    from llama_index.llms.ollama import Ollama
+
+    return Ollama(
+        model=settings.ollama_model,
+        base_url=settings.ollama_host,
+        temperature=settings.temperature,
+        request_timeout=settings.request_timeout,
+        context_window=settings.n_ctx,
+        additional_kwargs={"num_predict": settings.max_tokens},
+    )
+
+
+def make_embedded(settings: Settings) -> LLM:
+    try:
+        path = assemble_gguf(settings.model_dir)
+    except ModelFileError as e:
+        raise LLMError(str(e)) from None
+    return EmbeddedLLM(
+        model_path=str(path),
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        max_tokens=settings.max_tokens,
+        temperature=settings.temperature,
+    )
+
+
+def choose_backend(settings: Settings) -> tuple[str, LLM, str]:
+    """(backend name, llm, model name) for the configured backend."""
+    choice = settings.llm_backend
+    if choice in ("auto", "ollama"):
+        available = ollama_models(settings)
+        if available is not None and _has_model(available, settings.ollama_model):
+            return "ollama", make_ollama(settings), settings.ollama_model
+        if choice == "ollama":
+            if available is None:
+                raise LLMError(f"Ollama is not reachable at {settings.ollama_host} (set OLLAMA_HOST, or use --backend embedded)")
+            raise LLMError(
+                f"Ollama at {settings.ollama_host} has no model {settings.ollama_model!r} "
+                f"(it has: {', '.join(available) or 'none'}); pull it there or pick another with --model"
+            )
+    return "embedded", make_embedded(settings), GGUF_NAME.removesuffix(".gguf")
+
+
+def describe_error(e: BaseException, settings: Settings) -> str:
+    """Words for a failure raised while talking to an LLM backend."""
+    if isinstance(e, LLMError):
+        return str(e)
+    if isinstance(e, httpx.TimeoutException):
+        return f"the language model did not answer within {settings.request_timeout:.0f} s; try again or ask something shorter"
+    if isinstance(e, (httpx.ConnectError, ConnectionError)):
+        return f"the language model server at {settings.ollama_host} stopped answering"
+    if isinstance(e, httpx.RemoteProtocolError):
+        return "the language model server closed the connection in the middle of the answer"
+    name = type(e).__name__
+    if name == "ResponseError":  # ollama's error type carries the server's own message
+        return f"the language model server refused the request: {getattr(e, 'error', e)}"
+    return f"the language model failed ({name}: {e})"

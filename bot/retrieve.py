@@ -1,0 +1,100 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, with a relevance floor.
+
+Fusion is written here rather than with QueryFusionRetriever because that class drops each
+retriever's own scores, and the relevance floor needs the dense cosine similarity.
+Both retrievers are llama-index's; they are built once per process (see app.Bot).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.schema import NodeWithScore
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from .embeddings import MiniLMEmbedding
+from .settings import Settings
+from .store import Store, StoreError
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk and where it sits in its article."""
+
+    node_id: str
+    article_id: str
+    text: str
+    start: int  # character offsets of `text` in the article body
+    end: int
+    score: float  # fused RRF score
+    dense: float | None  # cosine similarity to the question, when the dense retriever found it
+    meta: dict = field(repr=False, default_factory=dict)
+
+
+@dataclass
+class Retrieval:
+    query: str
+    passages: list[Passage]
+    best_dense: float
+    covered: bool
+    seconds: float
+
+
+def rrf(rankings: list[list[NodeWithScore]], k: int = RRF_K) -> list[tuple[NodeWithScore, float]]:
+    scores: dict[str, float] = {}
+    nodes: dict[str, NodeWithScore] = {}
+    for ranking in rankings:
+        for rank, nws in enumerate(ranking):
+            scores[nws.node.node_id] = scores.get(nws.node.node_id, 0.0) + 1.0 / (k + rank + 1)
+            nodes.setdefault(nws.node.node_id, nws)
+    return sorted(((nodes[i], s) for i, s in scores.items()), key=lambda p: -p[1])
+
+
+class Retriever:
+    def __init__(self, settings: Settings, store: Store, embed_model: MiniLMEmbedding):
+        self.settings = settings
+        n = store.count()
+        if n == 0:
+            raise StoreError("the index is empty; run `bot index` first")
+        index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embed_model)
+        self.dense = index.as_retriever(similarity_top_k=min(settings.candidates, n))
+        try:
+            nodes = store.vector_store.get_nodes(None)
+        except Exception as e:
+            raise StoreError(f"cannot read the index ({e}); run `bot index --rebuild`") from None
+        self.sparse = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(settings.candidates, n))
+        self.chunks = n
+
+    def retrieve(self, query: str, top_k: int | None = None) -> Retrieval:
+        t0 = time.perf_counter()
+        top_k = top_k or self.settings.top_k
+        try:
+            dense = self.dense.retrieve(query)
+        except Exception as e:
+            raise StoreError(f"the vector store failed during search ({type(e).__name__}: {e})") from None
+        sparse = self.sparse.retrieve(query)
+        # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cos.
+        cos = {n.node.node_id: 1.0 + math.log(max(n.score or 0.0, 1e-12)) for n in dense}
+        best = max(cos.values(), default=0.0)
+        passages = []
+        for nws, score in rrf([dense, sparse])[:top_k]:
+            node = nws.node
+            passages.append(
+                Passage(
+                    node_id=node.node_id,
+                    article_id=node.metadata.get("id", node.ref_doc_id or ""),
+                    text=node.get_content(),
+                    start=node.start_char_idx or 0,
+                    end=node.end_char_idx or 0,
+                    score=score,
+                    dense=cos.get(node.node_id),
+                    meta=dict(node.metadata),
+                )
+            )
+        covered = best >= self.settings.relevance_floor
+        return Retrieval(query, passages, best, covered, time.perf_counter() - t0)

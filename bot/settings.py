@@ -1,0 +1,117 @@
+"""One typed settings object for every stage (the private-gpt pattern).
+
+Values come, lowest to highest precedence, from the defaults below, an optional YAML
+file (`bot.yaml` in the working directory, or the path in `BOT_SETTINGS`), and
+environment variables (`BOT_<FIELD>` plus the conventional `OLLAMA_HOST`,
+`CHROMA_HOST`, `CHROMA_PORT`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Offline always: nothing may reach a hub or analytics endpoint at run time.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+for _k, _v in OFFLINE_ENV.items():
+    os.environ.setdefault(_k, _v)
+
+
+class SettingsError(ValueError):
+    """A settings file or variable that cannot be used; the message says which."""
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kz-bot"
+
+
+class Settings(BaseModel):
+    model_config = {"extra": "forbid", "validate_assignment": True}
+
+    # corpus -> index
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / ".index"  # embedded Chroma folder + llama-index docstore
+    collection: str = "kz_articles"
+    chroma_host: str | None = None  # set to use a Chroma server instead of the folder
+    chroma_port: int = 8000
+    chunk_size: int = 160  # MiniLM word-pieces; the embedder truncates at 256
+    chunk_overlap: int = 32
+
+    # retrieve
+    top_k: int = Field(5, ge=1, le=20)
+    candidates: int = Field(12, ge=1, le=100)  # per retriever, before fusion
+    relevance_floor: float = 0.20  # best dense cosine below this: "not covered"
+
+    # answer
+    llm_backend: Literal["auto", "ollama", "embedded"] = "auto"
+    ollama_host: str = "http://127.0.0.1:11434"
+    ollama_model: str = "qwen2.5:1.5b-instruct"
+    model_dir: Path = Field(default_factory=lambda: _cache_home() / "models")
+    n_ctx: int = 4096
+    n_threads: int | None = None  # llama.cpp default: physical cores
+    max_tokens: int = Field(220, ge=16, le=2048)
+    temperature: float = 0.0
+    request_timeout: float = 120.0  # seconds, for the Ollama backend
+    history_turns: int = 3  # recent user/assistant pairs kept for follow-ups
+
+    # cite / verify
+    support_floor: float = 0.45  # combined similarity an answer sentence needs to its span
+    strict: bool = False  # drop unsupported sentences instead of marking them
+
+    # ui
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None  # "user:password" enables basic auth
+    concurrency: int = 1  # one generation at a time fits the embedded model on 2 cores
+
+    prompts_dir: Path = ROOT / "prompts"
+
+    @field_validator("ollama_host")
+    @classmethod
+    def _scheme(cls, v: str) -> str:
+        return v if "://" in v else f"http://{v}"
+
+    @property
+    def chroma_mode(self) -> str:
+        return f"server {self.chroma_host}:{self.chroma_port}" if self.chroma_host else f"embedded {self.index_dir}"
+
+    @classmethod
+    def load(cls, path: Path | None = None, **overrides) -> "Settings":
+        values: dict = {}
+        path = path or (Path(os.environ["BOT_SETTINGS"]) if os.environ.get("BOT_SETTINGS") else Path("bot.yaml"))
+        if path.exists():
+            try:
+                values.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            except yaml.YAMLError as e:
+                raise SettingsError(f"settings file {path} is not valid YAML: {e}") from None
+        for name in cls.model_fields:
+            env = os.environ.get(f"BOT_{name.upper()}")
+            if env is not None and env != "":
+                values[name] = env
+        if os.environ.get("OLLAMA_HOST"):
+            values["ollama_host"] = os.environ["OLLAMA_HOST"]
+        if os.environ.get("CHROMA_HOST"):
+            values["chroma_host"] = os.environ["CHROMA_HOST"]
+        if os.environ.get("CHROMA_PORT"):
+            values["chroma_port"] = os.environ["CHROMA_PORT"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as e:
+            bad = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+            raise SettingsError(f"invalid settings ({bad})") from None
+
+    def prompt(self, name: str) -> str:
+        return (self.prompts_dir / f"{name}.txt").read_text(encoding="utf-8")
