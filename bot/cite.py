@@ -19,8 +19,9 @@ from .embeddings import embed
 
 # --- sentences ---------------------------------------------------------------------------
 
-_ABBREV = r"(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bU\.S)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)"
-_SENT_END = re.compile(_ABBREV + r"""(?<=[.!?])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])""")
+# Lookbehinds run at the split point (after the period), so each includes its period.
+_ABBREV = r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bU\.S\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
+_SENT_END = re.compile(_ABBREV + r"""(?<=[.!?])(["”’)\]]*)\s+(?=["“‘(\[]?[A-Z0-9])""")
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -29,7 +30,7 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for para in re.finditer(r"[^\n]+", text):
         start = para.start()
         for m in _SENT_END.finditer(para.group()):
-            end = para.start() + m.start()
+            end = para.start() + m.end(1)  # closing quotes belong to the sentence
             spans.append((start, end))
             start = para.start() + m.end()
         spans.append((start, para.end()))

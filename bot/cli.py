@@ -111,5 +111,53 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict):
     click.echo(f"\n({answer.backend}: {answer.model}, {answer.timings.get('total', 0):.1f} s)", err=True)
 
 
+@main.command()
+@click.option("--quiet", is_flag=True)
+@friendly
+def check(quiet: bool):
+    """Verify the model files (sha256) and say which LLM backend `auto` would use."""
+    from .llm import ollama_models
+    from .model_file import GGUF_NAME, assemble_gguf, embedder_onnx
+
+    settings = load_settings()
+    onnx = embedder_onnx()
+    gguf = assemble_gguf(settings.model_dir)
+    if quiet:
+        return
+    click.echo(f"embedder: {onnx} (sha256 ok)")
+    click.echo(f"embedded LLM: {gguf} (sha256 ok)")
+    models = ollama_models(settings)
+    click.echo(f"ollama at {settings.ollama_host}: " + ("not reachable" if models is None else ", ".join(models) or "no models"))
+    click.echo(f"index: {settings.chroma_mode}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None)
+@click.option("--auth", default=None, help="user:password for basic auth.")
+@click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
+@click.option("--model", default=None, help="Ollama model name.")
+@friendly
+def serve(host, port, auth, backend, model):
+    """Start the chat UI (Gradio) on 127.0.0.1."""
+    from .ui import serve as run_ui
+
+    run_ui(load_settings(host=host, port=port, auth=auth, llm_backend=backend, ollama_model=model))
+
+
+@main.command("eval")
+@click.option("--subset", default=None, help="Categories or item ids, comma-separated.")
+@click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
+@click.option("--model", default=None, help="Ollama model name.")
+@click.option("-k", "--top-k", type=int, default=None)
+@click.option("--gate", is_flag=True, help="Exit non-zero when a metric is below its threshold.")
+@friendly
+def eval_(subset, backend, model, top_k, gate):
+    """Run the gold set through the pipeline and write evals/reports/."""
+    from .evaluate import main as run_eval
+
+    sys.exit(run_eval(load_settings(llm_backend=backend, ollama_model=model, top_k=top_k), subset=subset, gate=gate))
+
+
 if __name__ == "__main__":
     main()

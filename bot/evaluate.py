@@ -1,0 +1,651 @@
+"""`bot eval`: run the gold set through the same Bot the CLI and UI use, score it, report, gate.
+
+Per item: retrieval hit-rate@k and MRR over article ids (llama-index's metric classes), quote
+hit (a retrieved passage overlaps a gold quote), fact recall, ALCE-style citation precision and
+recall with an independent support check (never the pipeline's own `supported` flag), refusal
+in both directions, `must_not_contain` violations and latency. Aggregates go per category and
+overall into evals/reports/latest.{json,md,png}; they are compared with evals/baseline.json
+and, with `gate=True`, checked against evals/thresholds.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Iterable
+
+from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
+
+from .settings import ROOT, Settings
+
+EVALS = ROOT / "evals"
+GOLD_PATH = EVALS / "gold.jsonl"
+THRESHOLDS_PATH = EVALS / "thresholds.json"
+BASELINE_PATH = EVALS / "baseline.json"
+REPORT_DIR = EVALS / "reports"
+
+# Citation support (independent of bot/cite.py's verifier). A cited quote supports a sentence when
+#  (a) it overlaps a gold quote of the item and shares >= GOLD_SHARE of the sentence's content words, or
+#  (b) it contains every number and name of the sentence and shares >= FACT_SHARE of its content words.
+GOLD_SHARE = 0.25
+FACT_SHARE = 0.5
+
+# metric -> True when higher is better (for deltas and the report)
+HIGHER_IS_BETTER = {
+    "hit_rate": True, "mrr": True, "quote_hit": True, "quote_recall": True,
+    "fact_recall": True, "facts_all": True, "citation_precision": True, "citation_recall": True,
+    "refusal_accuracy": True, "must_refuse_accuracy": True, "answer_rate": True, "pass_rate": True,
+    "false_refusals": False, "missed_refusals": False, "must_not_contain_violations": False, "errors": False,
+    "verifier_stricter": False, "verifier_laxer": False,
+    "latency_total_median": False, "latency_total_p95": False,
+    "latency_first_token_median": False, "latency_first_token_p95": False,
+}
+
+
+# --- gold ----------------------------------------------------------------------------------
+
+
+def load_gold(path: Path = GOLD_PATH) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def select(items: list[dict], subset: str | Iterable[str] | None) -> list[dict]:
+    """Items whose category or id is named in `subset` (comma-separated); all when None."""
+    if not subset:
+        return items
+    names = [s.strip() for s in (subset.split(",") if isinstance(subset, str) else subset) if s.strip()]
+    known = {i["id"] for i in items} | {i["category"] for i in items}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        from .app import BadInput
+
+        cats = sorted({i["category"] for i in items})
+        raise BadInput(f"unknown categories or item ids in --subset: {', '.join(unknown)} (categories: {', '.join(cats)})")
+    return [i for i in items if i["id"] in names or i["category"] in names]
+
+
+# --- text matching ---------------------------------------------------------------------------
+
+
+def collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s*\[\d+\]", "", text)
+
+
+def contains(text: str, variant: str) -> bool:
+    """GOLD.md's rule: case-insensitive substring after collapsing whitespace."""
+    return collapse(variant).lower() in collapse(text).lower()
+
+
+def fact_hits(text: str, facts: list[list[str]]) -> list[bool]:
+    """One flag per fact: does any of its variants occur in `text`?"""
+    text = strip_markers(text)
+    return [any(contains(text, v) for v in variants) for variants in facts]
+
+
+def violations(text: str, forbidden: list[str]) -> list[str]:
+    text = strip_markers(text)
+    return [s for s in forbidden if contains(text, s)]
+
+
+# --- gold quote spans ------------------------------------------------------------------------
+
+
+def locate(article_text: str, quote: str) -> tuple[int, int] | None:
+    """Offsets of `quote` in the article, whitespace runs matching any whitespace."""
+    pattern = r"\s+".join(re.escape(tok) for tok in quote.split())
+    m = re.search(pattern, article_text) if pattern else None
+    return (m.start(), m.end()) if m else None
+
+
+def gold_spans(item: dict, articles: dict) -> list[tuple[str, int, int]]:
+    """(article_id, start, end) for each gold quote, found in one of the item's gold articles."""
+    spans = []
+    for quote in item.get("quotes", []):
+        for aid in item.get("gold_articles", []):
+            art = articles.get(aid)
+            where = locate(art.text, quote) if art else None
+            if where:
+                spans.append((aid, *where))
+                break
+    return spans
+
+
+def overlaps(article_id: str, start: int, end: int, spans: list[tuple[str, int, int]]) -> bool:
+    return any(a == article_id and start < e and s < end for a, s, e in spans)
+
+
+# --- retrieval metrics -----------------------------------------------------------------------
+
+
+def ranked_articles(passages) -> list[str]:
+    """Article ids in rank order, each once (ranks are by article, not by chunk)."""
+    seen: list[str] = []
+    for p in passages:
+        if p.article_id not in seen:
+            seen.append(p.article_id)
+    return seen
+
+
+def retrieval_metrics(gold_articles: list[str], passages, spans: list[tuple[str, int, int]]) -> dict:
+    ranked = ranked_articles(passages)
+    if ranked and gold_articles:
+        hit = HitRate().compute(expected_ids=gold_articles, retrieved_ids=ranked).score
+        mrr = MRR().compute(expected_ids=gold_articles, retrieved_ids=ranked).score
+    else:
+        hit = mrr = 0.0
+    hit_spans = [g for g in spans if any(overlaps(p.article_id, p.start, p.end, [g]) for p in passages)]
+    return {
+        "hit_rate": hit,
+        "mrr": mrr,
+        "quote_hit": 1.0 if hit_spans else 0.0,
+        "quote_recall": len(hit_spans) / len(spans) if spans else 0.0,
+    }
+
+
+# --- citation support (independent check) ----------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_][\w’'-]*", re.UNICODE)
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NUMBER_WORDS = dict(zip(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split(), map(str, range(1, 21))))
+_STOP = set("""
+a an the this that these those it its it's he she they them his her their there here we you i our your my
+in on at of for to by with from as into over under about after before during since until than then
+and but or nor so yet if when while although though however also both either neither not no yes
+is are was were be been being has have had do does did will would can could should may might must
+one some many most more less all any each every such what which who whom whose why how where
+said says say told according also very just only other same own again further once because thus
+""".split())
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip("’'-") for t in _TOKEN.findall(text)]
+
+
+def _norm(token: str) -> str:
+    t = token.lower()
+    for suffix in ("’s", "'s"):
+        t = t.removesuffix(suffix)
+    return t
+
+
+def numbers(text: str) -> set[str]:
+    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[_norm(t)] for t in _tokens(text) if _norm(t) in _NUMBER_WORDS}
+    return found
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not function words: names, places, organisations, months."""
+    return {_norm(t) for t in _tokens(text) if t[:1].isupper() and _norm(t) not in _STOP and _norm(t) not in _NUMBER_WORDS}
+
+
+def content_share(sentence: str, support: str) -> float:
+    """Share of the sentence's content words (5-letter prefixes) that occur in the support."""
+    want = {_norm(t)[:5] for t in _tokens(sentence) if _norm(t) not in _STOP and len(t) > 2}
+    if not want:
+        return 0.0
+    have = {_norm(t)[:5] for t in _tokens(support)}
+    return len(want & have) / len(want)
+
+
+def _name_in(name: str, support_tokens: set[str]) -> bool:
+    # Tokaev/Tokayev, Chinese/China, Kazakh/Kazakhstan: a 4-letter prefix is enough for long names.
+    return name in support_tokens or (len(name) >= 4 and any(t[:4] == name[:4] for t in support_tokens))
+
+
+def supports(sentence: str, quotes: list, gold: list[tuple[str, int, int]]) -> bool:
+    """Do the cited quotes (objects with article_id, start, end, quote) support the sentence?"""
+    if not quotes:
+        return False
+    support = " ".join(q.quote for q in quotes)
+    share = content_share(sentence, support)
+    if share >= GOLD_SHARE and any(overlaps(q.article_id, q.start, q.end, gold) for q in quotes):
+        return True
+    tokens = {_norm(t) for t in _tokens(support)}
+    facts_ok = numbers(sentence) <= numbers(support) and all(_name_in(n, tokens) for n in names(sentence))
+    return facts_ok and share >= FACT_SHARE
+
+
+def citation_metrics(sentences: list[dict], citations: dict[int, object], gold) -> dict:
+    """ALCE-style: recall = supported sentences / sentences; precision = precise citations / citations.
+
+    A sentence is supported when all its citations together support it. A citation is precise
+    when the sentence is supported and the citation either supports it alone or is needed
+    (the others without it do not).
+    """
+    supported, precise, total = 0, 0, 0
+    for s in sentences:
+        cited = [citations[n] for n in s["citations"] if n in citations]
+        ok = supports(s["text"], cited, gold)
+        s["independent_support"] = ok
+        supported += ok
+        total += len(cited)
+        if ok:
+            for c in cited:
+                rest = [x for x in cited if x is not c]
+                precise += len(cited) == 1 or supports(s["text"], [c], gold) or not supports(s["text"], rest, gold)
+    return {
+        "citation_recall": supported / len(sentences) if sentences else None,
+        "citation_precision": precise / total if total else (0.0 if sentences else None),
+    }
+
+
+# --- running one item -------------------------------------------------------------------------
+
+
+class _RetrievalLog:
+    """Wraps the bot's retriever.retrieve on the instance to keep what the answer actually used."""
+
+    def __init__(self, retriever):
+        self.retriever = retriever
+        self.inner = retriever.retrieve
+        self.last = None
+
+    def __enter__(self):
+        def retrieve(*args, **kwargs):
+            self.last = self.inner(*args, **kwargs)
+            return self.last
+
+        self.retriever.retrieve = retrieve
+        return self
+
+    def __exit__(self, *exc):
+        self.retriever.retrieve = self.inner
+
+
+def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) -> dict:
+    """Ask the bot (through Bot.stream, exactly as the CLI does) and keep everything scoring needs."""
+    from .answer import Delta, Done, Sentence
+    from .app import BadInput
+    from .llm import LLMError
+    from .store import StoreError
+
+    log.last = None
+    raw: dict = {"error": None, "answer": "", "refused": None, "refusal_reason": None, "sentences": [],
+                 "dropped_sentences": [], "citations": [], "timings": {}, "standalone_question": None}
+    if retrieval_only:
+        log.retriever.retrieve(item["question"])
+    else:
+        produced_text, events = False, []
+        try:
+            for event in bot.stream(item["question"], item.get("history", [])):
+                if isinstance(event, Delta) and event.text.strip():
+                    produced_text = True
+                elif isinstance(event, Sentence):
+                    events.append(event.sentence)
+                elif isinstance(event, Done):
+                    answer = event.answer
+        except (LLMError, StoreError, BadInput) as e:
+            raw["error"] = f"{type(e).__name__}: {e}"
+        else:
+            raw.update(
+                answer=answer.text, refused=answer.refused, timings=dict(answer.timings),
+                standalone_question=answer.standalone_question,
+                sentences=[{"text": s.text, "citations": list(s.citations), "verifier_supported": s.supported,
+                            "verifier_score": round(s.score, 3), "verifier_missing": list(s.missing)} for s in answer.sentences],
+                citations=[dict(c.__dict__) for c in answer.citations],
+            )
+            if answer.refused:
+                raw["refusal_reason"] = "floor" if not produced_text else "model" if not events else "verifier"
+                raw["dropped_sentences"] = [{"text": s.text, "score": round(s.score, 3), "missing": list(s.missing)} for s in events]
+    r = log.last
+    raw["retrieval"] = None if r is None else {
+        "query": r.query, "covered": r.covered, "best_dense": round(r.best_dense, 4), "seconds": round(r.seconds, 3),
+        "passages": [{"article_id": p.article_id, "start": p.start, "end": p.end, "score": round(p.score, 5)} for p in r.passages],
+    }
+    raw["_passages"] = [] if r is None else r.passages
+    return raw
+
+
+class _Quote:
+    def __init__(self, c: dict):
+        self.article_id, self.start, self.end, self.quote = c["article_id"], c["start"], c["end"], c["quote"]
+
+
+def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False) -> dict:
+    """Metrics of one item; None where a metric does not apply."""
+    answerable = item["expect"] == "answer"
+    m: dict = {"hit_rate": None, "mrr": None, "quote_hit": None, "quote_recall": None}
+    if answerable and raw["retrieval"] is not None:
+        m.update(retrieval_metrics(item["gold_articles"], raw["_passages"], spans))
+    if retrieval_only:
+        return m
+    m["errors"] = 1 if raw["error"] else 0
+    if raw["error"]:
+        m["passed"] = False
+        return m
+    refused = bool(raw["refused"])
+    hits = fact_hits(raw["answer"], item["facts"]) if answerable and not refused else [False] * len(item["facts"])
+    bad = violations(raw["answer"], item["must_not_contain"])
+    m.update(
+        fact_recall=sum(hits) / len(hits) if answerable and hits else None,
+        facts_all=float(all(hits)) if answerable else None,
+        missing_facts=[f[0] for f, ok in zip(item["facts"], hits) if not ok],
+        refusal_correct=float(refused != answerable),
+        false_refusal=int(answerable and refused),
+        missed_refusal=int(not answerable and not refused),
+        must_not_contain=bad,
+        latency_total=raw["timings"].get("total"),
+        latency_first_token=raw["timings"].get("first_token"),
+    )
+    if not refused:
+        cites = {c["n"]: _Quote(c) for c in raw["citations"]}
+        m.update(citation_metrics(raw["sentences"], cites, spans))
+    m["verifier_stricter"] = sum(1 for s in raw["sentences"] if s.get("independent_support") and not s["verifier_supported"])
+    m["verifier_laxer"] = sum(1 for s in raw["sentences"] if s["verifier_supported"] and not s.get("independent_support"))
+    m["passed"] = bool(m["refusal_correct"] and not bad and (not answerable or all(hits)))
+    return m
+
+
+# --- aggregation -----------------------------------------------------------------------------
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def percentile(values, q: float) -> float | None:
+    """Linear-interpolated percentile (q in 0..100) of the non-None values."""
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    pos = (len(values) - 1) * q / 100
+    lo, hi = int(pos), min(int(pos) + 1, len(values) - 1)
+    return round(values[lo] + (values[hi] - values[lo]) * (pos - lo), 3)
+
+
+def aggregate(results: list[dict]) -> dict:
+    """Aggregate per-item results ({"item": gold item, "metrics": ...}) into one row of metrics."""
+    ms = [r["metrics"] for r in results]
+    answer = [r["metrics"] for r in results if r["item"]["expect"] == "answer"]
+    refuse = [r["metrics"] for r in results if r["item"]["expect"] == "refuse"]
+    generated = [m for m in ms if m.get("refusal_correct") is not None]
+    total = [m["latency_total"] for m in ms if m.get("latency_total") is not None]
+    first = [m["latency_first_token"] for m in ms if m.get("latency_first_token") is not None]
+    count = lambda key, rows: sum(m.get(key) or 0 for m in rows) if generated else None  # noqa: E731
+    return {
+        "n": len(results), "n_answer": len(answer), "n_refuse": len(refuse),
+        "hit_rate": _mean(m["hit_rate"] for m in answer),
+        "mrr": _mean(m["mrr"] for m in answer),
+        "quote_hit": _mean(m["quote_hit"] for m in answer),
+        "quote_recall": _mean(m["quote_recall"] for m in answer),
+        "fact_recall": _mean(m.get("fact_recall") for m in answer),
+        "facts_all": _mean(m.get("facts_all") for m in answer),
+        "citation_precision": _mean(m.get("citation_precision") for m in ms),
+        "citation_recall": _mean(m.get("citation_recall") for m in ms),
+        "refusal_accuracy": _mean(m.get("refusal_correct") for m in ms),
+        "must_refuse_accuracy": _mean(1 - m["missed_refusal"] for m in refuse if m.get("missed_refusal") is not None),
+        "answer_rate": _mean(1 - m["false_refusal"] for m in answer if m.get("false_refusal") is not None),
+        "false_refusals": count("false_refusal", answer),
+        "missed_refusals": count("missed_refusal", refuse),
+        "must_not_contain_violations": sum(1 for m in ms if m.get("must_not_contain")) if generated else None,
+        "pass_rate": _mean(float(m["passed"]) if "passed" in m else None for m in ms) if generated else None,
+        "errors": count("errors", ms),
+        "verifier_stricter": count("verifier_stricter", ms),
+        "verifier_laxer": count("verifier_laxer", ms),
+        "latency_total_median": round(statistics.median(total), 3) if total else None,
+        "latency_total_p95": percentile(total, 95),
+        "latency_first_token_median": round(statistics.median(first), 3) if first else None,
+        "latency_first_token_p95": percentile(first, 95),
+    }
+
+
+def aggregate_all(results: list[dict]) -> tuple[dict, dict]:
+    """(overall, {category: aggregate}) with categories in gold-file order."""
+    cats: dict[str, list[dict]] = {}
+    for r in results:
+        cats.setdefault(r["item"]["category"], []).append(r)
+    return aggregate(results), {c: aggregate(rs) for c, rs in cats.items()}
+
+
+# --- comparison and gate ---------------------------------------------------------------------
+
+
+def compare(now: dict, base: dict | None) -> dict[str, dict]:
+    """metric -> {now, base, delta, worse} for metrics present in both."""
+    out = {}
+    for key, higher in HIGHER_IS_BETTER.items():
+        a, b = now.get(key), (base or {}).get(key)
+        if a is None or b is None:
+            continue
+        delta = round(a - b, 4)
+        out[key] = {"now": a, "base": b, "delta": delta, "worse": (delta < 0) if higher else (delta > 0)}
+    return out
+
+
+def load_thresholds(path: Path = THRESHOLDS_PATH) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {"min": data.get("min", {}), "max": data.get("max", {})}
+
+
+def check_gate(overall: dict, thresholds: dict) -> tuple[list[str], list[str]]:
+    """(failures, skipped): one message per metric outside its bound; metrics not measured are skipped."""
+    failures, skipped = [], []
+    for kind, bounds in (("min", thresholds.get("min", {})), ("max", thresholds.get("max", {}))):
+        for key, bound in bounds.items():
+            value = overall.get(key)
+            if value is None:
+                skipped.append(key)
+            elif (kind == "min" and value < bound) or (kind == "max" and value > bound):
+                failures.append(f"{key} = {value:g} {'<' if kind == 'min' else '>'} {kind} {bound:g}")
+    return failures, skipped
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+_TABLE_COLS = [("n", "n"), ("hit_rate", "hit@k"), ("mrr", "MRR"), ("quote_hit", "quote hit"),
+               ("fact_recall", "fact recall"), ("facts_all", "all facts"), ("citation_precision", "cite P"),
+               ("citation_recall", "cite R"), ("refusal_accuracy", "refusal acc"), ("false_refusals", "false ref"),
+               ("missed_refusals", "missed ref"), ("pass_rate", "pass"), ("latency_total_median", "median s")]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
+    return str(v)
+
+
+def category_table(categories: dict) -> str:
+    head = "| category | " + " | ".join(label for _, label in _TABLE_COLS) + " |"
+    rule = "|---|" + "---:|" * len(_TABLE_COLS)
+    rows = [f"| {c} | " + " | ".join(_fmt(a.get(k)) for k, _ in _TABLE_COLS) + " |" for c, a in categories.items()]
+    return "\n".join([head, rule, *rows])
+
+
+def _failure_lines(results: list[dict]) -> list[str]:
+    lines = []
+    for r in results:
+        item, m, raw = r["item"], r["metrics"], r["raw"]
+        if m.get("passed", True) and not raw["error"]:
+            continue
+        why = []
+        if raw["error"]:
+            why.append(f"error: {raw['error']}")
+        elif m.get("false_refusal"):
+            why.append(f"false refusal ({raw['refusal_reason']})")
+        elif m.get("missed_refusal"):
+            why.append("missed refusal")
+        if m.get("missing_facts") and not m.get("false_refusal"):
+            why.append("missing facts: " + ", ".join(f"`{f}`" for f in m["missing_facts"]))
+        if m.get("must_not_contain"):
+            why.append("must not contain: " + ", ".join(f"`{s}`" for s in m["must_not_contain"]))
+        lines.append(f"- **{item['id']}** ({'; '.join(why)})  \n  Q: {item['question']}  \n  A: {raw['answer'] or '–'}")
+        if raw.get("standalone_question"):
+            lines.append(f"  (rewritten: {raw['standalone_question']})")
+        for s in raw.get("dropped_sentences", []):
+            lines.append(f"  - dropped by verifier (score {s['score']}, missing {s['missing']}): {s['text']}")
+        if m.get("hit_rate") == 0:
+            got = ", ".join(p["article_id"] for p in (raw["retrieval"] or {}).get("passages", []))
+            lines.append(f"  - retrieval miss: wanted {item['gold_articles']}, got {got}")
+    return lines
+
+
+def _unsupported_lines(results: list[dict], limit: int = 40) -> list[str]:
+    lines = []
+    for r in results:
+        for s in r["raw"]["sentences"]:
+            if not s.get("independent_support"):
+                flag = "verifier said supported" if s["verifier_supported"] else "verifier agreed"
+                lines.append(f"- {r['item']['id']}: {s['text']} {s['citations']} ({flag})")
+    return lines[:limit] + ([f"- … {len(lines) - limit} more in latest.json"] if len(lines) > limit else [])
+
+
+def report_md(report: dict, results: list[dict]) -> str:
+    o, deltas = report["overall"], report.get("baseline_deltas", {})
+    out = [f"# Evaluation report ({report['created']})", "",
+           f"{o['n']} items ({report['mode']}, subset: {report['subset'] or 'all'}), k = {report['k']}, "
+           f"backend {report.get('backend') or '–'} {report.get('model') or ''}, wall time {report['wall_seconds']:.0f} s.", ""]
+    if report.get("gate"):
+        g = report["gate"]
+        out += [f"**Gate: {'PASSED' if not g['failures'] else 'FAILED'}**" + "".join(f"\n- {f}" for f in g["failures"]), ""]
+    out += ["## Overall", "", "| metric | value | baseline | Δ |", "|---|---:|---:|---:|"]
+    for key in HIGHER_IS_BETTER:
+        d = deltas.get(key)
+        mark = " ⚠" if d and d["worse"] else ""
+        delta = f"{d['delta']:+.3f}{mark}" if d else "–"
+        out.append(f"| {key} | {_fmt(o.get(key))} | {_fmt(d['base']) if d else '–'} | {delta} |")
+    out += ["", "## Per category", "", category_table(report["categories"]), "",
+            "![per-category chart](latest.png)", "", "## Failures", ""]
+    out += _failure_lines(results) or ["none"]
+    out += ["", "## Sentences the independent check did not find supported by their citations", ""]
+    out += _unsupported_lines(results) or ["none"]
+    return "\n".join(out) + "\n"
+
+
+def chart(categories: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(categories)
+    series = [("fact_recall", "fact recall"), ("citation_precision", "citation precision"), ("refusal_accuracy", "refusal accuracy")]
+    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(names)), 4.5))
+    width = 0.8 / len(series)
+    for i, (key, label) in enumerate(series):
+        values = [categories[c].get(key) for c in names]
+        ax.bar([x + (i - 1) * width for x in range(len(names))], [float("nan") if v is None else v for v in values], width, label=label)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share")
+    ax.set_title("Answer quality per category")
+    ax.legend(loc="lower left", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _item_json(r: dict) -> dict:
+    raw = {k: v for k, v in r["raw"].items() if not k.startswith("_")}
+    return {"id": r["item"]["id"], "category": r["item"]["category"], "expect": r["item"]["expect"],
+            "question": r["item"]["question"], **raw, "metrics": r["metrics"]}
+
+
+def write_reports(report: dict, results: list[dict], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = {**report, "items": [_item_json(r) for r in results]}
+    (out_dir / "latest.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / "latest.md").write_text(report_md(report, results), encoding="utf-8")
+    chart(report["categories"], out_dir / "latest.png")
+
+
+def _print_deltas(deltas: dict, title: str) -> None:
+    if not deltas:
+        return
+    print(f"\n{title}")
+    for key, d in deltas.items():
+        if d["delta"] != 0:
+            print(f"  {key:28s} {_fmt(d['base']):>8s} -> {_fmt(d['now']):>8s}  ({d['delta']:+.3f}{'  worse' if d['worse'] else ''})")
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def _settings_json(settings: Settings) -> dict:
+    data = settings.model_dump(mode="json")
+    data.pop("auth", None)  # never write a password into a report
+    return data
+
+
+def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bool = False, retrieval_only: bool = False,
+         bot=None, report_dir: Path | None = None, gold_path: Path = GOLD_PATH, thresholds_path: Path = THRESHOLDS_PATH,
+         baseline_path: Path = BASELINE_PATH) -> int:
+    """Run the eval; 0 = done (and gate passed), 1 = gate failed, 2 = bad use, 3 = every item errored."""
+    from tqdm import tqdm
+
+    from .app import Bot
+    from .llm import LLMError
+
+    items = select(load_gold(gold_path), subset)
+    if write_baseline and (subset or retrieval_only):
+        print("error: a baseline is written only from a full run of the whole gold set", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    bot = bot or Bot(settings)
+    results = []
+    with _RetrievalLog(bot.retriever) as log:
+        bar = tqdm(items, desc="eval", unit="q", file=sys.stderr, dynamic_ncols=True)
+        for item in bar:
+            bar.set_postfix_str(item["id"])
+            raw = run_item(bot, item, log, retrieval_only)
+            spans = gold_spans(item, bot.articles)
+            results.append({"item": item, "raw": raw, "metrics": score_item(item, raw, spans, retrieval_only)})
+    wall = time.perf_counter() - t0
+    if not retrieval_only and results and all(r["raw"]["error"] for r in results):
+        raise LLMError(f"every item failed; first error: {results[0]['raw']['error']}")
+
+    overall, categories = aggregate_all(results)
+    backend, _, model = (None, None, None) if retrieval_only else bot.backend
+    report = {
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "mode": "retrieval-only" if retrieval_only else "full",
+        "subset": subset if isinstance(subset, str) or subset is None else ",".join(subset),
+        "k": settings.top_k, "backend": backend, "model": model,
+        "wall_seconds": round(wall, 1), "settings": _settings_json(settings),
+        "overall": overall, "categories": categories,
+    }
+    baseline = json.loads(baseline_path.read_text(encoding="utf-8")) if baseline_path.exists() else None
+    if baseline:
+        report["baseline_deltas"] = compare(overall, baseline.get("overall")) if not subset else {}
+        report["baseline_category_deltas"] = {c: compare(a, baseline.get("categories", {}).get(c)) for c, a in categories.items()}
+
+    code = 0
+    if gate:
+        failures, skipped = check_gate(overall, load_thresholds(thresholds_path))
+        report["gate"] = {"failures": failures, "skipped": skipped}
+        code = 1 if failures else 0
+    write_reports(report, results, report_dir or REPORT_DIR)
+
+    print(f"\n{len(results)} items in {wall:.0f} s; report: {(report_dir or REPORT_DIR) / 'latest.md'}")
+    print(category_table(categories))
+    if baseline:
+        _print_deltas(report.get("baseline_deltas", {}), "Change against evals/baseline.json (overall):")
+        if subset:
+            for c, d in report["baseline_category_deltas"].items():
+                _print_deltas(d, f"Change against evals/baseline.json ({c}; subset run, compare with care):")
+    if write_baseline:
+        baseline_path.write_text(json.dumps({"created": report["created"], "backend": report["backend"], "model": report["model"],
+                                             "k": report["k"], "overall": overall, "categories": categories},
+                                            ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {baseline_path}")
+    if gate:
+        if report["gate"]["failures"]:
+            print("\nGATE FAILED:\n" + "\n".join(f"  {f}" for f in report["gate"]["failures"]))
+        else:
+            print("\ngate passed" + (f" (not measured: {', '.join(report['gate']['skipped'])})" if report["gate"]["skipped"] else ""))
+    return code
+

@@ -1,0 +1,406 @@
+"""Gradio chat UI: streamed answers, [n] markers that jump to the cited passage, a sources panel.
+
+Render helpers (pure functions: data in, HTML out) come first and the Gradio wiring after.
+Every string placed into HTML goes through `esc` here: questions, model output, article
+text and metadata. Gradio's own chat sanitizer stays on as a second line of defence, but
+the sources panel (gr.HTML) is inserted with innerHTML, so escaping is what keeps it safe.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import gradio as gr
+
+from .answer import Answer, Delta, Done, Sentence
+from .app import BadInput, Bot
+from .cite import Citation, CitedSentence
+from .corpus import Article
+from .llm import LLMError
+from .settings import Settings, SettingsError
+from .store import StoreError
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).parent / "assets"
+TITLE = "Kazakhstan, January 2022 — ask the articles"
+EXAMPLES = (
+    "What triggered the protests in Kazakhstan?",
+    "How did China react to the unrest?",
+    "What did Russia and the CSTO do?",
+    "How many people died?",
+    "What does 颜色革命 mean?",
+)
+UNVERIFIED_TIP = "The program could not find this claim in the cited passage. Check the source before relying on it."
+
+
+# --- render helpers: data -> escaped HTML ------------------------------------------------
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _oneline(text: str) -> str:
+    # A blank line would end the chat's HTML block and hand the rest to the Markdown parser.
+    return " ".join(text.split())
+
+
+def anchor_id(turn: int, n: int) -> str:
+    return f"kz-src-{turn}-{n}"
+
+
+def markers_html(numbers: Iterable[int], turn: int) -> str:
+    return "".join(
+        f'<a class="kz-cite" href="#{anchor_id(turn, n)}" data-src="{anchor_id(turn, n)}" '
+        f'title="Show source {n}">[{n}]</a>'
+        for n in numbers
+    )
+
+
+def sentence_html(s: CitedSentence, turn: int) -> str:
+    text, marks = esc(_oneline(s.text)), markers_html(s.citations, turn)
+    if s.supported:
+        return f'<span class="kz-s">{text}</span>{marks}'
+    tip = UNVERIFIED_TIP + (f" Not found: {', '.join(s.missing)}." if s.missing else "")
+    return (
+        f'<span class="kz-s kz-unverified" title="{esc(tip)}">{text}</span>{marks}'
+        f'<span class="kz-badge" title="{esc(tip)}">unverified</span>'
+    )
+
+
+def _sentences_html(sentences: Iterable[CitedSentence], turn: int) -> str:
+    return " ".join(sentence_html(s, turn) for s in sentences)
+
+
+def question_html(question: str) -> str:
+    return f'<div class="kz-q">{esc(_oneline(question))}</div>'
+
+
+def streaming_html(done: list[CitedSentence], pending: str, turn: int) -> str:
+    """The answer while it streams: finished sentences with markers, then the raw tail."""
+    body = _sentences_html(done, turn)
+    tail = esc(_oneline(pending))
+    if not body and not tail:
+        return '<div class="kz-answer kz-streaming"><span class="kz-wait">Searching the articles…</span></div>'
+    return f'<div class="kz-answer kz-streaming">{body} <span class="kz-pending">{tail}</span></div>'
+
+
+def meta_html(answer: Answer) -> str:
+    parts = [f"Answered by {esc(answer.backend)} · {esc(answer.model)}"]
+    if "total" in answer.timings:
+        parts.append(f"{answer.timings['total']:.1f} s")
+    if answer.citations:
+        parts.append(f"{len(answer.citations)} cited passage{'s' if len(answer.citations) != 1 else ''}")
+    return f'<div class="kz-meta">{" · ".join(parts)}</div>'
+
+
+def rewrite_html(answer: Answer) -> str:
+    if not answer.standalone_question:
+        return ""
+    return (
+        '<div class="kz-rewrite" title="Follow-up questions are rewritten with the conversation so far '
+        f'before searching">Understood as: “{esc(_oneline(answer.standalone_question))}”</div>'
+    )
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The finished answer: cited sentences or a refusal, then which backend and model answered."""
+    if answer.refused:
+        body = (
+            '<div class="kz-refusal"><span class="kz-icon" aria-hidden="true">i</span>'
+            f"<span>{esc(_oneline(answer.text))}</span></div>"
+        )
+    else:
+        body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
+    error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""
+    return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{error}{meta_html(answer)}</div>'
+
+
+def notice_html(kind: str, title: str, message: str) -> str:
+    """A problem message in the chat: kind is "error" (nothing answered) or "warning" (fix the input)."""
+    return (
+        f'<div class="kz-answer kz-notice kz-{esc(kind)}" role="alert"><strong>{esc(title)}</strong> '
+        f"<span>{esc(_oneline(message))}</span></div>"
+    )
+
+
+def passage_html(text: str, start: int, end: int) -> str:
+    """The paragraph of `text` holding [start, end), with that span marked."""
+    p_start = text.rfind("\n", 0, start) + 1
+    p_end = text.find("\n", end)
+    p_end = len(text) if p_end < 0 else p_end
+    return f"{esc(text[p_start:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:p_end])}"
+
+
+def _safe_url(url: str | None) -> str | None:
+    return url if url and re.match(r"https?://", url, re.IGNORECASE) else None
+
+
+def byline(outlet: str, author: str | None, date: str | None) -> str:
+    return " · ".join(esc(x) for x in (outlet, author or "author not named", date or "undated"))
+
+
+def citation_html(c: Citation, article: Article | None, turn: int) -> str:
+    url = _safe_url(c.url)
+    title = esc(c.title)
+    link = (
+        f'<a class="kz-src-title" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        if url
+        else f'<span class="kz-src-title">{title}</span>'
+    )
+    link_note = "" if url else '<span class="kz-nolink">no link in the capture</span>'
+    # The article text is the source of truth; the quote alone is the fallback if it is missing.
+    passage = passage_html(article.text, c.start, c.end) if article else f"<mark>{esc(c.quote)}</mark>"
+    return (
+        f'<article class="kz-src" id="{anchor_id(turn, c.n)}">'
+        f'<div class="kz-src-head"><span class="kz-src-n">[{c.n}]</span>{link}</div>'
+        f'<div class="kz-src-by">{byline(c.outlet, c.author, c.date)}{link_note}</div>'
+        f'<blockquote class="kz-passage">{passage}</blockquote></article>'
+    )
+
+
+EMPTY_SOURCES = (
+    '<div class="kz-sources-empty"><p><strong>Sources</strong></p>'
+    "<p>The passages each answer cites appear here, with the supporting words highlighted.</p>"
+    "<p>Click a marker such as <span class=\"kz-cite\">[1]</span> in an answer to jump to its passage.</p></div>"
+)
+
+
+def sources_html(turns: list[dict], articles: dict[str, Article]) -> str:
+    """All cited passages, newest answer first; older answers fold away but stay reachable."""
+    groups = []
+    for i, t in enumerate(reversed([t for t in turns if t["citations"]])):
+        cards = "".join(citation_html(c, articles.get(c.article_id), t["turn"]) for c in t["citations"])
+        summary = f'<span class="kz-turn">Answer {t["turn"]}</span> {esc(_oneline(t["question"]))}'
+        groups.append(f'<details class="kz-group" {"open" if i == 0 else ""}><summary>{summary}</summary>{cards}</details>')
+    return f'<div class="kz-sources">{"".join(groups)}</div>' if groups else EMPTY_SOURCES
+
+
+def intro_html(articles: Iterable[Article]) -> str:
+    """What the corpus covers, generated from the loaded articles."""
+    items = "".join(
+        f'<li><span class="kz-intro-title">{esc(a.title)}</span> '
+        f'<span class="kz-intro-by">{esc(a.outlet)} · {esc(a.date or "undated")}</span></li>'
+        for a in sorted(articles, key=lambda a: (a.date or "9999", a.outlet))
+    )
+    return (
+        '<div class="kz-intro"><p>This assistant answers questions about the <strong>January 2022 unrest in '
+        "Kazakhstan</strong> and what it meant for China, Russia and the CSTO, using only these articles. "
+        "Every sentence is checked against the passage it cites; claims the program cannot verify are marked. "
+        "Everything runs on this machine.</p>"
+        f'<ul class="kz-articles">{items}</ul><p class="kz-try">Try a question:</p></div>'
+    )
+
+
+def history_text(answer: Answer) -> str:
+    """What the assistant said, as plain text for the follow-up rewrite (markers dropped)."""
+    return re.sub(r"\s*\[\d+\]", "", answer.text).strip()
+
+
+# --- the chat turn -----------------------------------------------------------------------
+
+
+def _controls(busy: bool, n_examples: int) -> list:
+    """Updates for [textbox, send, stop, *examples]: nothing new can start while an answer streams."""
+    return [
+        gr.update(interactive=not busy),
+        gr.update(interactive=not busy),
+        gr.update(interactive=busy),
+        *[gr.update(interactive=not busy) for _ in range(n_examples)],
+    ]
+
+
+def _failure(e: Exception) -> str:
+    if isinstance(e, BadInput):
+        return notice_html("warning", "Cannot ask that:", str(e))
+    if isinstance(e, LLMError):
+        return notice_html("error", "The language model is unavailable:", f"{e}. The app keeps running; try again.")
+    if isinstance(e, StoreError):
+        return notice_html("error", "The article index cannot be used:", f"{e}. Build it with `bot index`.")
+    log.exception("unexpected failure while answering")
+    return notice_html("error", "Something went wrong:", f"{type(e).__name__}. The app keeps running; try again.")
+
+
+def make_respond(bot: Bot, n_examples: int):
+    """The streaming handler. Outputs: textbox, chat, sources, history, turns, send, stop, *examples."""
+
+    def respond(question: str, chat: list, history: list, turns: list) -> Iterator[tuple]:
+        question = (question or "").strip()
+        if not question:  # an empty submit does nothing rather than adding an empty turn
+            yield tuple(gr.skip() for _ in range(7 + n_examples))
+            return
+        turn = len(turns) + 1
+        chat = [*chat, {"role": "user", "content": question_html(question)},
+                {"role": "assistant", "content": streaming_html([], "", turn)}]
+        skip = gr.skip()
+        yield ("", chat, skip, skip, skip, *_controls(True, n_examples))
+
+        done: list[CitedSentence] = []
+        pending, answer = "", None
+        events = None
+        try:
+            events = bot.stream(question, history)
+            for event in events:
+                if isinstance(event, Delta):
+                    pending += event.text
+                elif isinstance(event, Sentence):
+                    done.append(event.sentence)
+                    pending = ""
+                elif isinstance(event, Done):
+                    answer = event.answer
+                    break
+                chat[-1] = {"role": "assistant", "content": streaming_html(done, pending, turn)}
+                yield (skip, chat, skip, skip, skip, *_controls(True, n_examples))
+        except Exception as e:  # shown in the chat; the session and app carry on
+            chat[-1] = {"role": "assistant", "content": _failure(e)}
+            yield (skip, chat, skip, skip, skip, *_controls(False, n_examples))
+            return
+        finally:
+            # On Stop, Gradio closes this generator; closing the pipeline's releases the LLM lock.
+            if events is not None:
+                events.close()
+        if answer is None:
+            chat[-1] = {"role": "assistant", "content": notice_html("error", "No answer:", "the answer stream ended early")}
+            yield (skip, chat, skip, skip, skip, *_controls(False, n_examples))
+            return
+        chat[-1] = {"role": "assistant", "content": answer_html(answer, turn)}
+        history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": history_text(answer)}]
+        turns = [*turns, {"turn": turn, "question": question, "citations": answer.citations}]
+        yield (skip, chat, sources_html(turns, bot.articles), history, turns, *_controls(False, n_examples))
+
+    return respond
+
+
+def _message_text(message: dict) -> str:
+    content = message.get("content")
+    if isinstance(content, list):  # Gradio may hand messages back as content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
+def mark_stopped(chat: list) -> list:
+    """After Stop: keep the partial answer, say it was stopped, drop the typing cursor."""
+    if chat and chat[-1].get("role") == "assistant":
+        text = _message_text(chat[-1])
+        if "kz-streaming" in text:
+            note = '<div class="kz-note">Stopped. This partial answer was not checked and is not kept for follow-ups.</div>'
+            text = text.replace("kz-answer kz-streaming", "kz-answer kz-stopped", 1)
+            chat = [*chat[:-1], {"role": "assistant", "content": text.removesuffix("</div>") + note + "</div>"}]
+    return chat
+
+
+# --- Gradio wiring -----------------------------------------------------------------------
+
+
+def build_app(bot: Bot) -> gr.Blocks:
+    """The Blocks app for one shared Bot; launch it with `launch` so the theme and assets apply."""
+    respond = make_respond(bot, len(EXAMPLES))
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        history = gr.State([])  # role/content dicts in plain text, for follow-up rewriting
+        turns = gr.State([])  # per answer: turn number, question, citations
+
+        gr.HTML(f'<header class="kz-header"><h1>{esc(TITLE)}</h1></header>', js_on_load=None)
+        with gr.Accordion("What this assistant knows", open=True, elem_id="kz-about"):
+            gr.HTML(intro_html(bot.articles.values()), js_on_load=None)
+            with gr.Row(elem_classes="kz-examples"):
+                examples = [gr.Button(q, size="sm", variant="secondary", elem_classes="kz-example") for q in EXAMPLES]
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                chat = gr.Chatbot(
+                    label="Conversation", elem_id="kz-chat", height="62vh", latex_delimiters=[],
+                    sanitize_html=True, allow_tags=False, feedback_options=None, buttons=[],
+                    placeholder="Ask a question about the unrest, or click one of the examples above.",
+                )
+                with gr.Row(elem_classes="kz-ask"):
+                    box = gr.Textbox(
+                        show_label=False, placeholder="Ask about the January 2022 unrest…", elem_id="kz-question",
+                        scale=6, lines=1, max_lines=4, autofocus=True, submit_btn=False,
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="kz-send")
+                    stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, interactive=False, elem_id="kz-stop")
+                clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="kz-clear")
+            with gr.Column(scale=2, min_width=320, elem_id="kz-sources-col"):
+                sources = gr.HTML(EMPTY_SOURCES, elem_id="kz-sources", js_on_load=None, max_height=None)
+
+        inputs = [box, chat, history, turns]
+        outputs = [box, chat, sources, history, turns, send, stop, *examples]
+        answer_events = [
+            gr.on([box.submit, send.click], respond, inputs, outputs, concurrency_id="answer", show_progress="hidden")
+        ]
+        for button, q in zip(examples, EXAMPLES):
+            fill = button.click(lambda q=q: q, None, box, queue=False, show_progress="hidden")
+            answer_events.append(fill.then(respond, inputs, outputs, concurrency_id="answer", show_progress="hidden"))
+        stop.click(
+            lambda c: (mark_stopped(c), *_controls(False, len(EXAMPLES))),
+            [chat], [chat, box, send, stop, *examples], cancels=answer_events, queue=False,
+        )
+        clear.click(
+            lambda: ([], EMPTY_SOURCES, [], [], ""), None, [chat, sources, history, turns, box],
+            cancels=answer_events, queue=False,
+        ).then(lambda: tuple(_controls(False, len(EXAMPLES))), None, [box, send, stop, *examples], queue=False)
+    # One generation at a time by default: the embedded model cannot run two at once anyway.
+    demo.queue(default_concurrency_limit=bot.settings.concurrency)
+    return demo
+
+
+def _auth(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise SettingsError("auth must look like user:password")
+    return user, password
+
+
+def launch(demo: gr.Blocks, settings: Settings, *, port: int | None = None, **kwargs):
+    """Launch locally with the app's theme and assets; never a share link, nothing from a CDN."""
+    theme = gr.themes.Default(primary_hue="blue", neutral_hue="slate")  # its fonts ship with Gradio
+    return demo.launch(
+        server_name=settings.host,
+        server_port=port or settings.port,
+        auth=_auth(settings.auth),
+        share=False,
+        ssr_mode=False,  # no Node server next to Python
+        mcp_server=False,
+        pwa=False,
+        footer_links=["settings"],
+        theme=theme,
+        css_paths=[ASSETS / "ui.css"],
+        js=(ASSETS / "ui.js").read_text(encoding="utf-8"),
+        **kwargs,
+    )
+
+
+def warm_up(bot: Bot) -> threading.Thread:
+    """Load the retriever and LLM in the background so the page opens at once and answer 1 is quick."""
+
+    def load():
+        try:
+            bot.retriever
+            bot.backend
+        except Exception as e:  # the same error reaches the user, in words, on their first question
+            log.warning("warm-up failed: %s", e)
+
+    thread = threading.Thread(target=load, name="kz-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(settings: Settings) -> None:
+    bot = Bot(settings)
+    demo = build_app(bot)
+    warm_up(bot)
+    url = f"http://{settings.host}:{settings.port}/"
+    print(f"\n  Kazakhstan-2022 chat: open {url} in your browser (Ctrl+C to stop)\n", flush=True)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"  note: bound to {settings.host}, so other machines on the network can reach it", flush=True)
+    try:
+        launch(demo, settings, quiet=True)
+    except OSError as e:
+        raise SettingsError(f"cannot listen on {settings.host}:{settings.port} ({e}); pick another with --port") from None

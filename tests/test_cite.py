@@ -1,0 +1,95 @@
+"""Citation alignment and verification, on real corpus spans and the real embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import Delta, Sentence, cite_stream, is_refusal, render
+from bot.cite import Citer, key_facts, missing_facts, sentence_spans, split_sentences
+
+
+def test_sentence_split_keeps_offsets_and_abbreviations():
+    text = "Mr. Wang said so. The U.S. was blamed; it was “crazy.” Then 8,000 people were arrested.\nNew para"
+    spans = sentence_spans(text)
+    assert [text[s:e] for s, e in spans] == [
+        "Mr. Wang said so.",
+        "The U.S. was blamed; it was “crazy.”",
+        "Then 8,000 people were arrested.",
+        "New para",
+    ]
+
+
+def test_key_facts_are_numbers_and_names():
+    keys = key_facts("Putin sent 2,500 troops to Kazakhstan on 6 January, and seven policemen died.")
+    assert {"2500", "6", "7", "putin", "kazakhstan", "january"} <= keys
+    assert "the" not in keys and "troops" not in keys
+
+
+def test_missing_facts_catches_wrong_numbers_and_names():
+    span = "Some 164 civilians were killed."
+    assert missing_facts("164 civilians were killed.", span) == []
+    assert missing_facts("160 civilians were killed.", span) == ["160"]
+    assert missing_facts("Nazarbayev said 164 civilians were killed.", span) == ["nazarbayev"]
+
+
+@pytest.fixture()
+def citer(bot):
+    passages = bot.retriever.retrieve("What triggered the protests and how many civilians were killed?", top_k=8).passages
+    c = Citer(bot.articles, bot.settings.support_floor)
+    c.set_passages(passages)
+    return c
+
+
+def test_supported_sentence_cites_the_verbatim_span(citer, bot):
+    s = citer.cite("The protests were triggered by the liquefied petroleum gas price hike.")
+    assert s.supported and s.citations
+    c = citer.all_citations()[s.citations[0] - 1]
+    assert "liquefied petroleum gas price hike" in c.quote
+    assert bot.articles[c.article_id].text[c.start : c.end] == c.quote  # verbatim, exact offsets
+    assert c.outlet == "China-US Focus" and c.date == "2022-02-08"
+
+
+def test_wrong_number_is_unsupported(citer):
+    s = citer.cite("Some 1,000 civilians were killed.")
+    assert not s.supported and "1000" in s.missing
+
+
+def test_invented_claim_is_unsupported(citer):
+    assert not citer.cite("Tokayev won the 2023 parliamentary election with 81 percent.").supported
+
+
+def test_strict_mode_numbers_only_kept_sentences(bot):
+    passages = bot.retriever.retrieve("How many civilians were killed?").passages
+    c = Citer(bot.articles, bot.settings.support_floor, strict=True)
+    c.set_passages(passages)
+    bad = c.cite("Some 1,000 civilians were killed.")
+    good = c.cite("Some 164 civilians were killed.")
+    assert bad.citations == [] and good.citations == [1]
+
+
+def test_stream_is_split_into_cited_sentences(citer):
+    tokens = ["Violent protests were triggered by the liquefied", " petroleum gas price hike.", " Some 164", " civilians were killed."]
+    events = list(cite_stream(iter(tokens), citer))
+    shown = "".join(e.text for e in events if isinstance(e, Delta))
+    # Every token is shown exactly once; the space between sentences is where markers go.
+    assert shown == "".join(tokens).replace("hike. Some", "hike.Some")
+    sentences = [e.sentence for e in events if isinstance(e, Sentence)]
+    assert [s.supported for s in sentences] == [True, True]
+    assert render(sentences, strict=False).count("[") == 2
+
+
+def test_refusal_is_recognised_and_not_cited(citer):
+    assert is_refusal("NOT IN SOURCES") and is_refusal("The sources do not mention the World Cup.")
+    assert not is_refusal("The protests began in Zhanaozen.")
+    events = list(cite_stream(iter(["NOT IN", " SOURCES"]), citer))
+    assert not [e for e in events if isinstance(e, Sentence)]
+
+
+def test_model_invented_markers_are_replaced(citer):
+    events = list(cite_stream(iter(["Some 164 civilians were killed [3]."]), citer))
+    (s,) = [e.sentence for e in events if isinstance(e, Sentence)]
+    assert "[3]" not in s.text and s.supported
+
+
+def test_split_sentences():
+    assert split_sentences("One. Two!") == ["One.", "Two!"]

@@ -1,0 +1,86 @@
+"""The `bot` command end to end, as a user runs it: real embedder, real Chroma, real embedded LLM."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BOT = str(Path(sys.executable).with_name("bot"))
+
+
+def run(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([BOT, *args], capture_output=True, timeout=timeout, env={**os.environ, "BOT_LLM_BACKEND": "embedded", **(env or {})})
+
+
+def ask_json(question: str) -> dict:
+    p = run("ask", "--json", question)
+    assert p.returncode == 0, p.stderr.decode()
+    return json.loads(p.stdout)
+
+
+@pytest.mark.llm
+def test_trigger_question_is_answered_with_a_supporting_citation(bot):
+    out = ask_json("What triggered the protests in Kazakhstan?")
+    assert not out["refused"]
+    assert any(w in out["answer"].lower() for w in ("liquefied petroleum gas", "lpg", "fuel", "gas price"))
+    assert out["backend"] == "embedded" and "qwen2.5" in out["model"]
+    assert {"retrieve", "first_token", "total"} <= set(out["timings"])
+    quotes = [c["quote"] for c in out["citations"]]
+    assert any("liquefied petroleum gas price hike" in q or "fuel prices" in q for q in quotes), quotes
+    for c in out["citations"]:
+        assert bot.articles[c["article_id"]].text[c["start"] : c["end"]] == c["quote"]
+        assert {"n", "title", "outlet", "author", "date", "url"} <= set(c)
+    assert all(f"[{n}]" in out["answer"] for s in out["sentences"] for n in s["citations"])
+    assert any(s["supported"] for s in out["sentences"])
+
+
+@pytest.mark.llm
+def test_out_of_corpus_question_is_refused_with_no_citations():
+    out = ask_json("Who won the 2022 FIFA World Cup?")
+    assert out["refused"] and out["citations"] == [] and out["sentences"] == []
+    assert out["answer"].count(".") == 1  # one clear sentence
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("question", ["Who is Karim Massimov?", "How many troops did Putin send to Kazakhstan?"])
+def test_corpus_questions_are_not_refused(question):
+    out = ask_json(question)
+    assert not out["refused"], out["answer"]
+    assert out["citations"]
+
+
+@pytest.mark.llm
+def test_streaming_answer_lists_sources():
+    p = run("ask", "Where did the first demonstrations begin?")
+    text = p.stdout.decode()
+    assert p.returncode == 0, p.stderr.decode()
+    assert "Zhanaozen" in text and "Sources:" in text and "[1]" in text
+
+
+@pytest.mark.parametrize("args,needle", [(["ask", "   "], "please type a question"), (["ask", "x" * 50_000], "limited to 2,000")])
+def test_bad_input_gets_one_line_and_nonzero_exit(args, needle):
+    p = run(*args)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and needle in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_invalid_utf8_question_is_rejected_cleanly():
+    p = subprocess.run([BOT, "ask", b"caf\xe9 \xff?"], capture_output=True, timeout=120)
+    assert p.returncode != 0 and b"Traceback" not in p.stderr and b"UTF-8" in p.stderr
+
+
+def test_unavailable_backend_fails_with_a_clear_message():
+    p = run("ask", "--backend", "ollama", "What triggered the protests?", env={"OLLAMA_HOST": "http://127.0.0.1:9"})
+    err = p.stderr.decode()
+    assert p.returncode == 3 and "Ollama is not reachable at http://127.0.0.1:9" in err and "Traceback" not in err
+
+
+def test_missing_index_says_how_to_fix(tmp_path):
+    p = run("ask", "What triggered the protests?", env={"BOT_INDEX_DIR": str(tmp_path)})
+    err = p.stderr.decode()
+    assert p.returncode == 3 and "bot index" in err and "Traceback" not in err
