@@ -113,7 +113,7 @@ def ollama_models(settings: Settings, timeout: float = 2.0) -> list[str] | None:
     try:
         r = httpx.get(f"{settings.ollama_host.rstrip('/')}/api/tags", timeout=timeout)
         r.raise_for_status()
-        return [m.get("name", "") for m in r.json().get("models", [])]
+        return [m.get("name") or m.get("model", "") for m in r.json().get("models", [])]
     except (httpx.HTTPError, ValueError):
         return None
 

@@ -1,0 +1,61 @@
+"""The Ollama backend over its real wire protocol, against a local stand-in server."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Bot
+from bot.llm import LLMError, choose_backend
+from tests.fake_ollama import MODEL, FakeOllama
+
+
+def _bot(settings, url, **kw) -> Bot:
+    return Bot(settings.model_copy(update={"ollama_host": url, "llm_backend": "ollama", "ollama_model": MODEL, **kw}))
+
+
+def test_auto_prefers_a_reachable_ollama_with_the_model(settings):
+    with FakeOllama() as fake:
+        name, _, model = choose_backend(settings.model_copy(update={"ollama_host": fake.url, "llm_backend": "auto", "ollama_model": MODEL}))
+    assert (name, model) == ("ollama", MODEL)
+
+
+def test_auto_falls_back_to_embedded_when_the_model_is_missing(settings):
+    with FakeOllama(models=("llama3:8b",)) as fake:
+        name, _, _ = choose_backend(settings.model_copy(update={"ollama_host": fake.url, "llm_backend": "auto", "ollama_model": MODEL}))
+    assert name == "embedded"
+
+
+def test_explicit_ollama_without_the_model_names_what_is_there(settings):
+    with FakeOllama(models=("llama3:8b",)) as fake:
+        with pytest.raises(LLMError, match="has no model .*llama3:8b"):
+            choose_backend(settings.model_copy(update={"ollama_host": fake.url, "llm_backend": "ollama", "ollama_model": MODEL}))
+
+
+def test_streamed_answer_through_ollama_is_cited(settings):
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("What triggered the protests in Kazakhstan?")
+        sent = fake.requests[-1]
+    assert sent["stream"] is True and sent["model"] == MODEL and sent["messages"][0]["role"] == "system"
+    assert answer.backend == "ollama" and answer.model == MODEL
+    assert not answer.refused and answer.citations and answer.sentences[0].supported
+
+
+def test_follow_up_is_rewritten_by_the_backend(settings):
+    history = [{"role": "user", "content": "What did Russia do?"}, {"role": "assistant", "content": "It sent CSTO troops."}]
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("And how did China react to that?", history)
+        condense = fake.requests[0]["messages"][-1]["content"]
+    assert "What did Russia do?" in condense and answer.standalone_question.startswith("How did China react")
+
+
+@pytest.mark.parametrize("mode,needle", [
+    ("die", "closed the connection in the middle of the answer"),
+    ("error", "refused the request: llama runner process has terminated"),
+    ("slow", "did not answer within 1 s"),
+])
+def test_backend_faults_become_messages(settings, mode, needle):
+    with FakeOllama(mode=mode, stall=3) as fake:
+        bot = _bot(settings, fake.url, request_timeout=1.0)
+        with pytest.raises(LLMError, match=needle):
+            bot.ask("What triggered the protests in Kazakhstan?")
+        assert bot.retriever is not None  # the app object survives and can ask again
