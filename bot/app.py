@@ -19,7 +19,7 @@ from .embeddings import MiniLMEmbedding
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
 from .settings import Settings
-from .store import StoreError, open_store
+from .store import active_generation, open_store
 
 MAX_QUESTION_CHARS = 2000
 
@@ -53,9 +53,11 @@ class Bot:
     # -- parts, built on first use and then kept ------------------------------------------
     @property
     def retriever(self) -> Retriever:
+        # Re-read the index pointer each time: after a re-index, the next question uses the
+        # new generation; a question already running finishes on the old one.
         with self._lock:
-            if self._retriever is None:
-                self._retriever = Retriever(self.settings, open_store(self.settings, create=False), self.embed_model)
+            if self._retriever is None or self._retriever.generation != active_generation(self.settings):
+                self._retriever = Retriever(self.settings, open_store(self.settings), self.embed_model)
             return self._retriever
 
     @property

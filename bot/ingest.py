@@ -2,15 +2,15 @@
 
 llama-index's IngestionPipeline does the bookkeeping: with a persisted docstore and the
 UPSERTS_AND_DELETE strategy, an unchanged article (same document hash) is skipped, a changed
-one has its old chunks deleted from Chroma before the new ones go in, and an article that
-left corpus/ has its chunks deleted. Chunk ids are `<article id>:<n>`, so they are stable.
+one has its old chunks deleted before the new ones go in, and an article that left corpus/
+has its chunks deleted. Chunk ids are `<article id>:<n>`, so they are stable. The work is
+done on a copy (a new store generation, see store.py) that readers switch to only when complete.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from llama_index.core import Document
 from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
@@ -20,7 +20,20 @@ from llama_index.core.storage.docstore import SimpleDocumentStore
 from .corpus import Article, load_corpus
 from .embeddings import MiniLMEmbedding, count_tokens
 from .settings import Settings
-from .store import StoreError, open_store
+from .store import (
+    Store,
+    StoreError,
+    activate,
+    active_generation,
+    docstore_path,
+    drop,
+    io_error,
+    new_generation,
+    open_store,
+    prune,
+    set_aside_damaged,
+    writer_lock,
+)
 
 # Only the title joins the chunk text in the embedding; the rest is for citations.
 EMBED_METADATA = {"title"}
@@ -60,37 +73,75 @@ def splitter(settings: Settings) -> SentenceSplitter:
     )
 
 
-def docstore_path(settings: Settings) -> Path:
-    # One docstore per target store: its hashes describe what that store holds.
-    where = f"{settings.chroma_host}_{settings.chroma_port}" if settings.chroma_host else "local"
-    return settings.index_dir / f"docstore-{where}-{settings.collection}.json"
+def _copy(src: Store, dst: Store, batch: int = 2000) -> None:
+    """Carry unchanged chunks (with their vectors) into the new generation: no re-embedding."""
+    total = src.count()
+    for offset in range(0, total, batch):
+        got = src.collection.get(include=["embeddings", "documents", "metadatas"], limit=batch, offset=offset)
+        if got["ids"]:
+            dst.collection.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"])
+
+
+def _unchanged(docs: list[Document], docstore: SimpleDocumentStore) -> bool:
+    hashes = docstore.get_all_document_hashes()  # hash -> doc id
+    return {d.id_ for d in docs} == set(hashes.values()) and all(docstore.get_document_hash(d.id_) == d.hash for d in docs)
 
 
 def run_index(settings: Settings, rebuild: bool = False, progress: bool = True) -> IndexReport:
-    t0 = time.perf_counter()
-    articles = load_corpus(settings.corpus_dir)
-    store = open_store(settings, reset=rebuild)
-    ds_path = docstore_path(settings)
-    docstore = SimpleDocumentStore()
-    if ds_path.exists() and not rebuild:
-        docstore = SimpleDocumentStore.from_persist_path(str(ds_path))
-        if store.count() == 0 and docstore.docs:
-            docstore = SimpleDocumentStore()  # the store was wiped behind our back: re-embed all
-    before = dict(docstore.get_all_document_hashes())  # hash -> id
-    pipeline = IngestionPipeline(
-        transformations=[splitter(settings), MiniLMEmbedding()],
-        vector_store=store.vector_store,
-        docstore=docstore,
-        docstore_strategy=DocstoreStrategy.UPSERTS_AND_DELETE,
-    )
-    docs = [to_document(a) for a in articles]
-    nodes = pipeline.run(documents=docs, show_progress=progress)
-    after_ids = {d.id_ for d in docs}
-    changed = sorted({n.ref_doc_id for n in nodes})
-    deleted = sorted(set(before.values()) - after_ids)
+    """Bring the index in line with corpus/ and switch readers to it atomically."""
+    articles = load_corpus(settings.corpus_dir)  # a bad corpus fails before anything is touched
     try:
-        ds_path.parent.mkdir(parents=True, exist_ok=True)
-        docstore.persist(str(ds_path))
+        with writer_lock(settings):
+            return _run_index(settings, articles, rebuild, progress)
     except OSError as e:
-        raise StoreError(f"could not save the index bookkeeping to {ds_path}: {e.strerror or e}") from None
-    return IndexReport(len(articles), changed, deleted, store.count(), time.perf_counter() - t0)
+        raise io_error(e, "writing the index") from None
+
+
+def _run_index(settings: Settings, articles: list[Article], rebuild: bool, progress: bool) -> IndexReport:
+    t0 = time.perf_counter()
+    docs = [to_document(a) for a in articles]
+    if rebuild:
+        set_aside_damaged(settings)
+
+    old, docstore = None, SimpleDocumentStore()
+    if not rebuild and active_generation(settings):
+        try:
+            old = open_store(settings)
+            path = docstore_path(settings, old.name)
+            if old.count() > 0 and path.exists():
+                docstore = SimpleDocumentStore.from_persist_path(str(path))
+            else:
+                old = None  # emptied or bookkeeping lost: embed everything again
+        except StoreError:
+            old = None  # damaged: rebuild from scratch rather than fail
+        except ValueError:
+            old, docstore = None, SimpleDocumentStore()
+    if old is not None and _unchanged(docs, docstore):
+        return IndexReport(len(articles), [], [], old.count(), time.perf_counter() - t0)
+
+    before = set(docstore.get_all_document_hashes().values())
+    new = new_generation(settings)
+    try:
+        if old is not None:
+            _copy(old, new)
+        pipeline = IngestionPipeline(
+            transformations=[splitter(settings), MiniLMEmbedding()],
+            vector_store=new.vector_store,
+            docstore=docstore,
+            docstore_strategy=DocstoreStrategy.UPSERTS_AND_DELETE,
+        )
+        nodes = pipeline.run(documents=docs, show_progress=progress)
+        path = docstore_path(settings, new.name)
+        docstore.persist(str(path))
+        chunks = new.count()
+        activate(settings, new.name)
+    except OSError as e:
+        drop(settings, new)
+        raise io_error(e, "writing the index") from None
+    except BaseException:
+        drop(settings, new)  # readers never see a half-built generation
+        raise
+    prune(settings, keep={new.name} | ({old.name} if old is not None else set()))
+    changed = sorted({n.ref_doc_id for n in nodes})
+    deleted = sorted(before - {d.id_ for d in docs})
+    return IndexReport(len(articles), changed, deleted, chunks, time.perf_counter() - t0)

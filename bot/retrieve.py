@@ -69,6 +69,7 @@ class Retriever:
             raise StoreError(f"cannot read the index ({e}); run `bot index --rebuild`") from None
         self.sparse = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(settings.candidates, n))
         self.chunks = n
+        self.generation = store.name
 
     def retrieve(self, query: str, top_k: int | None = None) -> Retrieval:
         t0 = time.perf_counter()

@@ -57,11 +57,11 @@ def test_index_and_query_through_a_chroma_server(chroma_server, scratch, monkeyp
     assert not (scratch.index_dir / "chroma").exists()  # nothing went to the embedded folder
     assert run_index(settings, progress=False).changed == []  # idempotent against the server too
 
-    r = Retriever(settings, open_store(settings, create=False), MiniLMEmbedding()).retrieve("What triggered the protests in Kazakhstan?")
+    r = Retriever(settings, open_store(settings), MiniLMEmbedding()).retrieve("What triggered the protests in Kazakhstan?")
     assert r.covered and any("liquefied petroleum gas" in p.text for p in r.passages)
 
 
 def test_unreachable_chroma_server_is_a_clear_error(scratch):
     settings = scratch.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": _free_port()})
     with pytest.raises(StoreError, match="cannot open the vector store \\(server 127.0.0.1"):
-        open_store(settings)
+        run_index(settings, progress=False)

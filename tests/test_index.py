@@ -59,6 +59,6 @@ def test_removed_article_is_deleted_and_rebuild_restores(scratch):
 def test_wiped_store_is_detected_and_refilled(scratch):
     first = run_index(scratch, progress=False)
     store = open_store(scratch)
-    store.client.delete_collection(scratch.collection)
+    store.client.delete_collection(store.name)
     again = run_index(scratch, progress=False)
     assert again.chunks == first.chunks and len(again.changed) == 5
