@@ -159,5 +159,23 @@ def eval_(subset, backend, model, top_k, gate):
     sys.exit(run_eval(load_settings(llm_backend=backend, ollama_model=model, top_k=top_k), subset=subset, gate=gate))
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line (keys include ttft_ratio, retrieval_ratio).")
+@click.option("--repeats", type=int, default=3, show_default=True)
+@click.option("--synthetic", type=int, default=50_000, show_default=True, help="Synthetic chunks for the scale test.")
+@click.option("--answers", type=int, default=10, show_default=True, help="Questions for the end-to-end figure (0: skip the LLM).")
+@friendly
+def bench(as_json, repeats, synthetic, answers):
+    """Benchmark index, retrieval and LLM against same-run baselines; writes bench/ reports."""
+    from pathlib import Path
+
+    from .bench import markdown, run
+
+    result = run(load_settings(), repeats=repeats, synthetic=synthetic, answers=answers, out_dir=Path("artifacts/bench"))
+    click.echo(markdown(result))
+    if as_json:
+        click.echo(json.dumps(result))
+
+
 if __name__ == "__main__":
     main()

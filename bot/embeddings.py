@@ -72,6 +72,9 @@ class MiniLMEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
     def _get_query_embedding(self, query: str) -> list[float]:
         if query not in self._cache:
             if len(self._cache) > 512:

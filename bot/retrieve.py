@@ -63,10 +63,7 @@ class Retriever:
             raise StoreError("the index is empty; run `bot index` first")
         index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embed_model)
         self.dense = index.as_retriever(similarity_top_k=min(settings.candidates, n))
-        try:
-            nodes = store.vector_store.get_nodes(None)
-        except Exception as e:
-            raise StoreError(f"cannot read the index ({e}); run `bot index --rebuild`") from None
+        nodes = store.nodes()
         self.sparse = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(settings.candidates, n))
         self.chunks = n
         self.generation = store.name

@@ -46,6 +46,23 @@ class Store:
     collection: object
     vector_store: ChromaVectorStore
 
+    def nodes(self, batch: int = 5000) -> list:
+        """Every chunk as a llama-index node, paged (one big `get` exceeds SQLite's variable limit)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        out = []
+        try:
+            for offset in range(0, self.count(), batch):
+                got = self.collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+                for meta, text in zip(got["metadatas"], got["documents"]):
+                    node = metadata_dict_to_node(meta, text=text)
+                    out.append(node)
+        except StoreError:
+            raise
+        except Exception as e:
+            raise StoreError(f"cannot read the index ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
+        return out
+
     def count(self) -> int:
         try:
             return self.collection.count()

@@ -82,12 +82,20 @@ def question_html(question: str) -> str:
     return f'<div class="kz-q">{esc(_oneline(question))}</div>'
 
 
+def _wait_html(text: str) -> str:
+    return f'<div class="kz-answer kz-streaming"><span class="kz-wait">{esc(text)}</span></div>'
+
+
+QUEUED_HTML = _wait_html("Waiting for the model…")  # shown at once, before the queue lets the answer start
+SEARCHING_HTML = _wait_html("Searching the articles…")
+
+
 def streaming_html(done: list[CitedSentence], pending: str, turn: int) -> str:
     """The answer while it streams: finished sentences with markers, then the raw tail."""
     body = _sentences_html(done, turn)
     tail = esc(_oneline(pending))
     if not body and not tail:
-        return '<div class="kz-answer kz-streaming"><span class="kz-wait">Searching the articles…</span></div>'
+        return SEARCHING_HTML
     return f'<div class="kz-answer kz-streaming">{body} <span class="kz-pending">{tail}</span></div>'
 
 
@@ -206,14 +214,11 @@ def history_text(answer: Answer) -> str:
 # --- the chat turn -----------------------------------------------------------------------
 
 
-def _controls(busy: bool, n_examples: int) -> list:
-    """Updates for [textbox, send, stop, *examples]: nothing new can start while an answer streams."""
-    return [
-        gr.update(interactive=not busy),
-        gr.update(interactive=not busy),
-        gr.update(interactive=busy),
-        *[gr.update(interactive=not busy) for _ in range(n_examples)],
-    ]
+def controls(busy: bool, n_examples: int, clear_box: bool = False) -> list:
+    """Updates for [textbox, send, stop, clear, *examples]: only Stop works while an answer streams."""
+    box = gr.update(interactive=not busy, **({"value": ""} if clear_box else {}))
+    idle = [gr.update(interactive=not busy) for _ in range(2 + n_examples)]  # send, clear, examples
+    return [box, idle[0], gr.update(interactive=busy), *idle[1:]]
 
 
 def _failure(e: Exception) -> str:
@@ -227,52 +232,72 @@ def _failure(e: Exception) -> str:
     return notice_html("error", "Something went wrong:", f"{type(e).__name__}. The app keeps running; try again.")
 
 
+def _replace_last(chat: list, content: str) -> list:
+    # A new list per update: Gradio may still hold the previous one while it serialises it.
+    return [*chat[:-1], {"role": "assistant", "content": content}]
+
+
+def make_accept(n_examples: int):
+    """Step 1, not queued: show the question at once, even while another answer holds the model.
+    Outputs: chat, the accepted question (for step 2), then `controls`."""
+
+    def accept(question: str, chat: list) -> tuple:
+        question = (question or "").strip()
+        if not question:  # an empty submit changes nothing
+            return (gr.skip(), "", *(gr.skip() for _ in range(4 + n_examples)))
+        chat = [*chat, {"role": "user", "content": question_html(question)}, {"role": "assistant", "content": QUEUED_HTML}]
+        return (chat, question, *controls(True, n_examples, clear_box=True))
+
+    return accept
+
+
 def make_respond(bot: Bot, n_examples: int):
-    """The streaming handler. Outputs: textbox, chat, sources, history, turns, send, stop, *examples."""
+    """Step 2, queued: stream the answer into the last chat message.
+    Outputs: chat, sources, history, turns, then `controls`."""
+    n_controls = 4 + n_examples
 
     def respond(question: str, chat: list, history: list, turns: list) -> Iterator[tuple]:
-        question = (question or "").strip()
-        if not question:  # an empty submit does nothing rather than adding an empty turn
-            yield tuple(gr.skip() for _ in range(7 + n_examples))
+        skip = gr.skip()
+        if not question:
+            yield (skip,) * (4 + n_controls)
             return
         turn = len(turns) + 1
-        chat = [*chat, {"role": "user", "content": question_html(question)},
-                {"role": "assistant", "content": streaming_html([], "", turn)}]
-        skip = gr.skip()
-        yield ("", chat, skip, skip, skip, *_controls(True, n_examples))
+        chat = _replace_last(chat, SEARCHING_HTML)
+        yield (chat, skip, skip, skip, *(skip,) * n_controls)
 
         done: list[CitedSentence] = []
-        pending, answer = "", None
-        events = None
+        pending, answer, events = "", None, None
         try:
             events = bot.stream(question, history)
             for event in events:
-                if isinstance(event, Delta):
-                    pending += event.text
-                elif isinstance(event, Sentence):
-                    done.append(event.sentence)
-                    pending = ""
-                elif isinstance(event, Done):
+                if isinstance(event, Done):
                     answer = event.answer
                     break
-                chat[-1] = {"role": "assistant", "content": streaming_html(done, pending, turn)}
-                yield (skip, chat, skip, skip, skip, *_controls(True, n_examples))
-        except Exception as e:  # shown in the chat; the session and app carry on
-            chat[-1] = {"role": "assistant", "content": _failure(e)}
-            yield (skip, chat, skip, skip, skip, *_controls(False, n_examples))
+                if isinstance(event, Delta):
+                    pending += event.text
+                elif isinstance(event, Sentence):  # the finished sentence replaces the raw tail, with markers
+                    done.append(event.sentence)
+                    pending = ""
+                chat = _replace_last(chat, streaming_html(done, pending, turn))
+                yield (chat, skip, skip, skip, *(skip,) * n_controls)
+        except Exception as e:  # shown in the chat; the session and the app carry on
+            chat = _replace_last(chat, _failure(e))
+            yield (chat, skip, skip, skip, *controls(False, n_examples))
             return
         finally:
-            # On Stop, Gradio closes this generator; closing the pipeline's releases the LLM lock.
+            # On Stop, Gradio closes this generator; closing the pipeline's releases the LLM at once.
             if events is not None:
                 events.close()
-        if answer is None:
-            chat[-1] = {"role": "assistant", "content": notice_html("error", "No answer:", "the answer stream ended early")}
-            yield (skip, chat, skip, skip, skip, *_controls(False, n_examples))
+        if answer is None:  # not expected: the pipeline always ends with Done
+            chat = _replace_last(chat, notice_html("error", "No answer:", "the answer stream ended early."))
+            yield (chat, skip, skip, skip, *controls(False, n_examples))
             return
-        chat[-1] = {"role": "assistant", "content": answer_html(answer, turn)}
+        chat = _replace_last(chat, answer_html(answer, turn))
         history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": history_text(answer)}]
-        turns = [*turns, {"turn": turn, "question": question, "citations": answer.citations}]
-        yield (skip, chat, sources_html(turns, bot.articles), history, turns, *_controls(False, n_examples))
+        # The sources panel heads each group with what was searched for: the rewrite, if any.
+        asked = answer.standalone_question or question
+        turns = [*turns, {"turn": turn, "question": asked, "citations": answer.citations}]
+        yield (chat, sources_html(turns, bot.articles), history, turns, *controls(False, n_examples))
 
     return respond
 
@@ -291,6 +316,7 @@ def mark_stopped(chat: list) -> list:
         if "kz-streaming" in text:
             note = '<div class="kz-note">Stopped. This partial answer was not checked and is not kept for follow-ups.</div>'
             text = text.replace("kz-answer kz-streaming", "kz-answer kz-stopped", 1)
+            text = re.sub(r'<span class="kz-wait">[^<]*</span>', "", text)
             chat = [*chat[:-1], {"role": "assistant", "content": text.removesuffix("</div>") + note + "</div>"}]
     return chat
 
@@ -300,10 +326,11 @@ def mark_stopped(chat: list) -> list:
 
 def build_app(bot: Bot) -> gr.Blocks:
     """The Blocks app for one shared Bot; launch it with `launch` so the theme and assets apply."""
-    respond = make_respond(bot, len(EXAMPLES))
+    accept, respond = make_accept(len(EXAMPLES)), make_respond(bot, len(EXAMPLES))
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         history = gr.State([])  # role/content dicts in plain text, for follow-up rewriting
         turns = gr.State([])  # per answer: turn number, question, citations
+        asked = gr.State("")  # the question handed from the accept step to the answer step
 
         gr.HTML(f'<header class="kz-header"><h1>{esc(TITLE)}</h1></header>', js_on_load=None)
         with gr.Accordion("What this assistant knows", open=True, elem_id="kz-about"):
@@ -320,30 +347,36 @@ def build_app(bot: Bot) -> gr.Blocks:
                 with gr.Row(elem_classes="kz-ask"):
                     box = gr.Textbox(
                         show_label=False, placeholder="Ask about the January 2022 unrest…", elem_id="kz-question",
-                        scale=6, lines=1, max_lines=4, autofocus=True, submit_btn=False,
+                        scale=6, min_width=220, lines=1, max_lines=4, autofocus=True, submit_btn=False,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="kz-send")
                     stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, interactive=False, elem_id="kz-stop")
                 clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="kz-clear")
             with gr.Column(scale=2, min_width=320, elem_id="kz-sources-col"):
-                sources = gr.HTML(EMPTY_SOURCES, elem_id="kz-sources", js_on_load=None, max_height=None)
+                sources = gr.HTML(EMPTY_SOURCES, elem_id="kz-sources", js_on_load=None)
 
-        inputs = [box, chat, history, turns]
-        outputs = [box, chat, sources, history, turns, send, stop, *examples]
-        answer_events = [
-            gr.on([box.submit, send.click], respond, inputs, outputs, concurrency_id="answer", show_progress="hidden")
-        ]
+        ctrl = [box, send, stop, clear, *examples]
+        outputs = [chat, sources, history, turns, *ctrl]
+        # Progress shows on the chat only, so a waiting user sees their place in the queue.
+        answering = dict(concurrency_id="answer", show_progress="minimal", show_progress_on=chat)
+        accepted = [gr.on([box.submit, send.click], accept, [box, chat], [chat, asked, *ctrl], queue=False)]
         for button, q in zip(examples, EXAMPLES):
-            fill = button.click(lambda q=q: q, None, box, queue=False, show_progress="hidden")
-            answer_events.append(fill.then(respond, inputs, outputs, concurrency_id="answer", show_progress="hidden"))
-        stop.click(
-            lambda c: (mark_stopped(c), *_controls(False, len(EXAMPLES))),
-            [chat], [chat, box, send, stop, *examples], cancels=answer_events, queue=False,
-        )
-        clear.click(
-            lambda: ([], EMPTY_SOURCES, [], [], ""), None, [chat, sources, history, turns, box],
-            cancels=answer_events, queue=False,
-        ).then(lambda: tuple(_controls(False, len(EXAMPLES))), None, [box, send, stop, *examples], queue=False)
+            accepted.append(button.click(lambda c, q=q: accept(q, c), [chat], [chat, asked, *ctrl], queue=False))
+        answer_events = [a.then(respond, [asked, chat, history, turns], outputs, **answering) for a in accepted]
+
+        def stopped(c: list) -> tuple:
+            return (mark_stopped(c), *controls(False, len(EXAMPLES)))
+
+        def reset() -> tuple:
+            return ([], EMPTY_SOURCES, [], [], *controls(False, len(EXAMPLES), clear_box=True))
+
+        # The browser dispatches an event's .failure listeners once its cancellation is done, so
+        # "Stopped" lands after the last streamed update instead of racing it.
+        for event in answer_events:
+            event.failure(stopped, [chat], [chat, *ctrl], queue=False)
+        stop.click(None, None, None, cancels=answer_events, queue=False)
+        for trigger in (clear.click, chat.clear):  # our button and the chat's own bin icon
+            trigger(reset, None, outputs, cancels=answer_events, queue=False)
     # One generation at a time by default: the embedded model cannot run two at once anyway.
     demo.queue(default_concurrency_limit=bot.settings.concurrency)
     return demo
@@ -360,7 +393,10 @@ def _auth(value: str | None) -> tuple[str, str] | None:
 
 def launch(demo: gr.Blocks, settings: Settings, *, port: int | None = None, **kwargs):
     """Launch locally with the app's theme and assets; never a share link, nothing from a CDN."""
-    theme = gr.themes.Default(primary_hue="blue", neutral_hue="slate")  # its fonts ship with Gradio
+    # Fonts that ship with Gradio (no CDN). Regular+Bold: Gradio's bundled SemiBold file is a
+    # 5 kB stub without most glyphs, so bold text would fall back letter by letter.
+    font = [gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"]
+    theme = gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=font)
     return demo.launch(
         server_name=settings.host,
         server_port=port or settings.port,
@@ -393,14 +429,15 @@ def warm_up(bot: Bot) -> threading.Thread:
 
 
 def serve(settings: Settings) -> None:
+    """`bot serve`: load the corpus, start loading the model in the background, serve until Ctrl+C."""
     bot = Bot(settings)
     demo = build_app(bot)
     warm_up(bot)
-    url = f"http://{settings.host}:{settings.port}/"
-    print(f"\n  Kazakhstan-2022 chat: open {url} in your browser (Ctrl+C to stop)\n", flush=True)
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"  note: bound to {settings.host}, so other machines on the network can reach it", flush=True)
     try:
-        launch(demo, settings, quiet=True)
+        launch(demo, settings, quiet=True, prevent_thread_lock=True)
     except OSError as e:
         raise SettingsError(f"cannot listen on {settings.host}:{settings.port} ({e}); pick another with --port") from None
+    print(f"\n  Kazakhstan-2022 chat is running: open {demo.local_url} in your browser (Ctrl+C to stop)\n", flush=True)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"  note: bound to {settings.host}, so other machines on the network can reach it\n", flush=True)
+    demo.block_thread()  # returns on Ctrl+C, after closing the server

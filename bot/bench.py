@@ -1,0 +1,173 @@
+"""`bot bench`: the pipeline measured against its own parts in the same run.
+
+Shared, noisy machines make absolute seconds meaningless across runs, so every figure that
+matters is a ratio to a baseline measured moments apart (medians over repeats):
+retrieval vs a raw Chroma query of the same vectors, time-to-first-token vs a direct
+llama-cpp-python call with the same prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+from .answer import build_messages
+from .app import Bot
+from .embeddings import MiniLMEmbedding, embed
+from .ingest import run_index
+from .retrieve import Retriever
+from .settings import Settings
+from .store import activate, new_generation, open_store
+
+QUESTIONS = [
+    "What triggered the protests in Kazakhstan?",
+    "How did China react to the unrest?",
+    "What did Russia and the CSTO do?",
+    "How many people died in the unrest?",
+    "What does 颜色革命 mean?",
+    "Who is Karim Massimov?",
+    "Why does Kazakhstan matter to China's Belt and Road Initiative?",
+    "What did Yang Shu say caused the violence?",
+    "Did China offer security help to Kazakhstan?",
+    "How much did Kazakhstan trade with China in 2020?",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def bench_index(settings: Settings, repeats: int) -> dict:
+    builds, noops = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as d:
+            s = settings.model_copy(update={"index_dir": Path(d), "chroma_host": None})
+            builds.append(_timed(lambda: run_index(s, progress=False)))
+            noops += [_timed(lambda: run_index(s, progress=False)) for _ in range(3)]
+    return {"index_build_s": statistics.median(builds), "index_noop_s": statistics.median(noops)}
+
+
+def _retrieval_pair(settings: Settings, store, questions: list[str], repeats: int) -> tuple[list[float], list[float]]:
+    """Per-query seconds: the full hybrid retriever vs Chroma's own query of the same vector."""
+    embed_model = MiniLMEmbedding()
+    retriever = Retriever(settings, store, embed_model)
+    vectors = embed(questions)
+    pipeline, raw = [], []
+    for _ in range(repeats):
+        for q, v in zip(questions, vectors):
+            embed_model.clear_cache()  # measure the real embedding cost, not the repeat-question cache
+            pipeline.append(_timed(lambda: retriever.retrieve(q)))
+            raw.append(_timed(lambda: store.collection.query(query_embeddings=[v.tolist()], n_results=settings.candidates)))
+    return pipeline, raw
+
+
+def bench_retrieval(settings: Settings, repeats: int, synthetic: int) -> dict:
+    out = {}
+    p, r = _retrieval_pair(settings, open_store(settings), QUESTIONS, repeats)
+    out["corpus"] = {"chunks": open_store(settings).count(), "pipeline_p50_ms": pct(p, 50) * 1e3, "pipeline_p95_ms": pct(p, 95) * 1e3,
+                     "raw_p50_ms": pct(r, 50) * 1e3, "raw_p95_ms": pct(r, 95) * 1e3, "ratio_p50": pct(p, 50) / pct(r, 50)}
+    with tempfile.TemporaryDirectory() as d:
+        s = settings.model_copy(update={"index_dir": Path(d), "chroma_host": None})
+        run_index(s, progress=False)
+        big = new_generation(s)
+        src = open_store(s).collection.get(include=["embeddings", "documents", "metadatas"])
+        big.collection.add(ids=src["ids"], embeddings=src["embeddings"], documents=src["documents"], metadatas=src["metadatas"])
+        rng = np.random.default_rng(7)
+        words = np.array("oil gas border trade route summit treaty troops market ministry pipeline railway port grain".split())
+        for start in range(0, synthetic, 5000):
+            n = min(5000, synthetic - start)
+            vecs = rng.normal(size=(n, 384)).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            nodes = [TextNode(id_=f"synthetic:{start + i}", text=" ".join(rng.choice(words, 40)), metadata={"id": "synthetic"})
+                     for i in range(n)]
+            big.collection.add(ids=[x.node_id for x in nodes], embeddings=vecs.tolist(), documents=[x.text for x in nodes],
+                               metadatas=[node_to_metadata_dict(x, remove_text=True, flat_metadata=True) for x in nodes])
+        activate(s, big.name)
+        p, r = _retrieval_pair(s, open_store(s), QUESTIONS, repeats)
+        out["50k"] = {"chunks": big.count(), "pipeline_p50_ms": pct(p, 50) * 1e3, "pipeline_p95_ms": pct(p, 95) * 1e3,
+                      "raw_p50_ms": pct(r, 50) * 1e3, "raw_p95_ms": pct(r, 95) * 1e3, "ratio_p50": pct(p, 50) / pct(r, 50)}
+    return out
+
+
+def bench_llm(bot: Bot, repeats: int) -> dict:
+    """Time to first token and generation speed: through Bot.stream vs llama.cpp directly."""
+    name, llm, _ = bot.backend
+    if name != "embedded":
+        return {"skipped": f"backend is {name}"}
+    llama = llm.llama
+    pipe_ttft, pipe_tps, direct_ttft, direct_tps = [], [], [], []
+    for i in range(repeats):
+        q = QUESTIONS[i % len(QUESTIONS)]
+        llama.reset()  # no KV-cache reuse between the two measurements
+        answer = bot.ask(q)
+        pipe_ttft.append(answer.timings["first_token"])
+        messages = build_messages(bot.settings, q, bot.retriever.retrieve(q).passages)
+        llama.reset()
+        t0, first, n = time.perf_counter(), None, 0
+        for chunk in llama.create_chat_completion(messages=[{"role": m.role.value, "content": m.content} for m in messages],
+                                                  max_tokens=bot.settings.max_tokens, temperature=0.0, stream=True):
+            if chunk["choices"][0]["delta"].get("content"):
+                n += 1
+                if first is None:
+                    first = time.perf_counter() - t0
+        total = time.perf_counter() - t0
+        direct_ttft.append(first or total)
+        direct_tps.append((n - 1) / max(total - (first or 0), 1e-9))
+        gen = answer.timings["total"] - answer.timings["first_token"]
+        pipe_tps.append(len(llama.tokenize(answer.text.encode(), add_bos=False)) / max(gen, 1e-9))
+    return {"pipeline_ttft_s": statistics.median(pipe_ttft), "direct_ttft_s": statistics.median(direct_ttft),
+            "ttft_ratio": statistics.median(pipe_ttft) / statistics.median(direct_ttft),
+            "pipeline_tokens_per_s": statistics.median(pipe_tps), "direct_tokens_per_s": statistics.median(direct_tps)}
+
+
+def bench_answers(bot: Bot, questions: list[str]) -> dict:
+    totals = [bot.ask(q).timings["total"] for q in questions]
+    return {"questions": len(totals), "answer_median_s": statistics.median(totals), "answer_p95_s": pct(totals, 95)}
+
+
+def markdown(r: dict) -> str:
+    rows = [
+        ("index build (corpus)", f"{r['index']['index_build_s']:.2f} s", ""),
+        ("no-op re-index", f"{r['index']['index_noop_s']:.3f} s", "target < 1 s"),
+    ]
+    for k, v in r["retrieval"].items():
+        rows.append((f"retrieval p50/p95 ({v['chunks']:,} chunks)", f"{v['pipeline_p50_ms']:.1f} / {v['pipeline_p95_ms']:.1f} ms",
+                     f"raw Chroma {v['raw_p50_ms']:.1f} / {v['raw_p95_ms']:.1f} ms, ratio {v['ratio_p50']:.2f}×" + (" (target ≤ 2×)" if k == "50k" else "")))
+    llm = r["llm"]
+    if "ttft_ratio" in llm:
+        rows.append(("time to first token", f"{llm['pipeline_ttft_s']:.2f} s", f"direct {llm['direct_ttft_s']:.2f} s, ratio {llm['ttft_ratio']:.2f}× (target ≤ 1.15×)"))
+        rows.append(("generation", f"{llm['pipeline_tokens_per_s']:.1f} tok/s", f"direct {llm['direct_tokens_per_s']:.1f} tok/s"))
+    if "answer_median_s" in r["answers"]:
+        rows.append((f"seconds per answer ({r['answers']['questions']} questions)", f"median {r['answers']['answer_median_s']:.1f} s",
+                     f"p95 {r['answers']['answer_p95_s']:.1f} s"))
+    return "| measure | value | baseline / note |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+
+
+def run(settings: Settings, repeats: int = 3, synthetic: int = 50_000, answers: int = 10, out_dir: Path | None = None) -> dict:
+    bot = Bot(settings)
+    result = {
+        "index": bench_index(settings, max(1, repeats)),
+        "retrieval": bench_retrieval(settings, repeats, synthetic),
+        "llm": bench_llm(bot, repeats) if answers else {"skipped": "answers=0"},
+        "answers": bench_answers(bot, QUESTIONS[:answers]) if answers else {"skipped": "answers=0"},
+    }
+    result["retrieval_ratio"] = result["retrieval"]["50k"]["ratio_p50"]
+    result["ttft_ratio"] = result["llm"].get("ttft_ratio")
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+        (out_dir / "bench.md").write_text(markdown(result) + "\n", encoding="utf-8")
+    return result

@@ -1,0 +1,250 @@
+"""The UI without a browser: the app builds, the HTML helpers escape, the chat handler streams.
+
+The handler runs against a scripted stand-in for Bot.stream so every state (answer, refusal,
+follow-up, each error type) is checked quickly; the browser tests use the real Bot.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from bot import ui
+from bot.answer import Answer, Delta, Done, Sentence
+from bot.app import BadInput, Bot
+from bot.cite import Citation, CitedSentence
+from bot.corpus import Article
+from bot.llm import LLMError
+from bot.settings import Settings, SettingsError
+from bot.store import StoreError
+
+EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+ART = Article(id="a1", title=f"Title {EVIL}", outlet="Outlet & Co", author=None, date=None, url="javascript:alert(3)",
+              seeds=("s",), text=f"First paragraph.\n\nBefore {EVIL} the quoted claim here. After.\n\nLast one.")
+QUOTE_START = ART.text.index("the quoted")
+CIT = Citation(n=1, article_id="a1", title=ART.title, outlet=ART.outlet, author=None, date=None, url=ART.url,
+               quote="the quoted claim here.", start=QUOTE_START, end=QUOTE_START + len("the quoted claim here."))
+
+
+def _no_raw_tags(html: str) -> None:
+    assert "<script" not in html and "<img" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+def test_build_app_constructs_with_the_real_bot():
+    bot = Bot(Settings.load(path=Path("/nonexistent")))  # lazy: no model or index is loaded here
+    demo = ui.build_app(bot)
+    assert isinstance(demo, gr.Blocks)
+    assert demo._queue.default_concurrency_limit == bot.settings.concurrency
+    config = str(demo.config)
+    for article in bot.articles.values():  # the intro is generated from the corpus
+        assert ui.esc(article.title) in config
+    for question in ui.EXAMPLES:
+        assert question in config
+
+
+def test_auth_parsing():
+    assert ui._auth(None) is None
+    assert ui._auth("ann:s3cr:et") == ("ann", "s3cr:et")
+    for bad in ("nopassword", ":x", "x:"):
+        with pytest.raises(SettingsError):
+            ui._auth(bad)
+
+
+# --- HTML helpers ----------------------------------------------------------------------------
+
+
+def test_question_and_answer_text_are_escaped():
+    html = ui.question_html(EVIL)
+    _no_raw_tags(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    s = CitedSentence(text=f"Claim {EVIL}.", citations=[1, 2], supported=True)
+    html = ui.sentence_html(s, turn=3)
+    _no_raw_tags(html)
+    assert 'href="#kz-src-3-1"' in html and ">[2]</a>" in html
+    streaming = ui.streaming_html([s], f"partial {EVIL}", turn=3)
+    _no_raw_tags(streaming)
+    assert "kz-streaming" in streaming
+
+
+def test_unsupported_sentence_is_marked_with_a_tooltip():
+    s = CitedSentence(text="Unbacked claim.", citations=[1], supported=False, missing=["Almaty", '"><b>'])
+    html = ui.sentence_html(s, turn=1)
+    assert "kz-unverified" in html and ">unverified</span>" in html
+    assert "Not found: Almaty" in html and '"><b>' not in html
+
+
+def test_passage_is_the_paragraph_with_the_span_marked_and_escaped():
+    html = ui.passage_html(ART.text, CIT.start, CIT.end)
+    assert "<mark>the quoted claim here.</mark>" in html
+    assert html.startswith("Before &lt;script&gt;") and html.endswith("After.")
+    assert "First paragraph" not in html and "Last one" not in html
+    _no_raw_tags(html)
+
+
+def test_citation_card_escapes_metadata_and_refuses_non_http_links():
+    html = ui.citation_html(CIT, ART, turn=2)
+    assert 'id="kz-src-2-1"' in html
+    assert "javascript:" not in html and "no link in the capture" in html
+    assert "Outlet &amp; Co · author not named · undated" in html
+    _no_raw_tags(html)
+    linked = ui.citation_html(Citation(**{**CIT.__dict__, "url": "https://example.org/a?b=1&c=2"}), ART, turn=2)
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in linked and 'rel="noopener noreferrer"' in linked
+
+
+def test_sources_panel_newest_first_and_escaped():
+    turns = [{"turn": 1, "question": "first", "citations": [CIT]}, {"turn": 2, "question": EVIL, "citations": [CIT]},
+             {"turn": 3, "question": "refused", "citations": []}]
+    html = ui.sources_html(turns, {"a1": ART})
+    _no_raw_tags(html)
+    assert html.index("Answer 2") < html.index("Answer 1")
+    assert html.count("<details") == 2 and html.count(" open>") == 1  # only the newest is unfolded
+    assert "Answer 3" not in html
+    assert ui.sources_html([], {}) == ui.EMPTY_SOURCES
+
+
+def test_intro_lists_articles_escaped():
+    html = ui.intro_html([ART])
+    _no_raw_tags(html)
+    assert "Outlet &amp; Co · undated" in html
+
+
+def test_refusal_looks_like_information_and_names_the_backend():
+    answer = Answer("q", "Not covered <b>.", True, [], [], "embedded", "tiny<model>", {"total": 1.25})
+    html = ui.answer_html(answer, 1)
+    assert "kz-refusal" in html and "kz-notice" not in html and "kz-error" not in html
+    assert "Not covered &lt;b&gt;." in html
+    assert "Answered by embedded · tiny&lt;model&gt; · 1.2 s" in html
+
+
+def test_mark_stopped_keeps_the_partial_answer():
+    chat = [{"role": "user", "content": "q"},
+            {"role": "assistant", "content": [{"type": "text", "text": ui.streaming_html([], "partial", 1)}]}]
+    out = ui.mark_stopped(chat)
+    assert "kz-stopped" in out[-1]["content"] and "Stopped." in out[-1]["content"] and "partial" in out[-1]["content"]
+    waiting = ui.mark_stopped([{"role": "assistant", "content": ui.QUEUED_HTML}])[-1]["content"]
+    assert "Waiting" not in waiting and "Stopped." in waiting
+    done = [{"role": "assistant", "content": '<div class="kz-answer kz-done">x</div>'}]
+    assert ui.mark_stopped(done) == done
+
+
+# --- the chat handler --------------------------------------------------------------------------
+
+
+class ScriptedBot:
+    """Bot.stream replaced by a script: events to yield, or an exception to raise."""
+
+    def __init__(self, script):
+        self.script = script
+        self.articles = {"a1": ART}
+        self.calls: list[tuple[str, list]] = []
+
+    def stream(self, question, history=()):
+        self.calls.append((question, list(history)))
+        script = self.script(question) if callable(self.script) else self.script
+        if isinstance(script, Exception):
+            raise script
+        yield from script
+
+
+def _answer(question, refused=False, standalone=None):
+    s = CitedSentence(text="China stayed quiet.", citations=[1], supported=True)
+    return Answer(question, "China stayed quiet. [1]", refused, [s], [CIT], "embedded", "m", {"total": 2.0}, standalone)
+
+
+def _run(bot, question, history=(), turns=()):
+    """Both steps as Gradio chains them: accept (echo the question), then respond (stream)."""
+    n = len(ui.EXAMPLES)
+    accepted = ui.make_accept(n)(question, [])
+    chat, asked = accepted[0], accepted[1]
+    return [accepted, *ui.make_respond(bot, n)(asked, chat, list(history), list(turns))]
+
+
+def _content(update) -> str:
+    return update[-1]["content"]
+
+
+def test_respond_updates_the_message_on_every_delta_then_renders_citations_and_sources():
+    s = CitedSentence(text="China stayed quiet.", citations=[1], supported=True)
+    script = [Delta("China "), Delta("stayed "), Delta("quiet."), Sentence(s), Done(_answer("q"))]
+    bot = ScriptedBot(script)
+    outs = _run(bot, "How did China react?")
+    chats = [o[0] for o in outs]
+    assert len(outs) == 2 + 4 + 1  # accepted, searching, one per Delta/Sentence, final
+    assert "How did China react?" in chats[0][0]["content"] and "Waiting for the model" in _content(chats[0])
+    assert "Searching the articles" in _content(chats[1])
+    pending = [re.search(r'kz-pending">([^<]*)<', _content(c)).group(1) for c in chats[2:5]]
+    assert pending == ["China", "China stayed", "China stayed quiet."]
+    assert '<span class="kz-s">China stayed quiet.</span><a class="kz-cite"' in _content(chats[5])
+    final_chat, sources, history, turns = outs[-1][:4]
+    assert "kz-done" in _content(final_chat) and 'href="#kz-src-1-1"' in _content(final_chat)
+    assert 'id="kz-src-1-1"' in sources and "<mark>" in sources
+    assert history == [{"role": "user", "content": "How did China react?"}, {"role": "assistant", "content": "China stayed quiet."}]
+    assert turns[0]["citations"] == [CIT]
+    # Busy while streaming: send disabled, stop enabled; idle again at the end.
+    first_controls, last_controls = outs[0][2:], outs[-1][4:]
+    assert first_controls[1]["interactive"] is False and first_controls[2]["interactive"] is True
+    assert last_controls[1]["interactive"] is True and last_controls[2]["interactive"] is False
+
+
+def test_respond_passes_history_and_shows_the_rewritten_question():
+    bot = ScriptedBot(lambda q: [Done(_answer(q, standalone="How did China react to Russia's intervention?"))])
+    history = [{"role": "user", "content": "What did Russia do?"}, {"role": "assistant", "content": "It sent troops."}]
+    outs = _run(bot, "And China?", history=history, turns=[{"turn": 1, "question": "x", "citations": []}])
+    assert bot.calls == [("And China?", history)]
+    html = _content(outs[-1][0])
+    assert "Understood as: “How did China react to Russia&#x27;s intervention?”" in html
+    assert 'href="#kz-src-2-1"' in html  # second turn: anchors do not collide with the first answer's
+
+
+@pytest.mark.parametrize("error,css,words", [
+    (LLMError("Ollama is not reachable at http://x"), "kz-error", "language model is unavailable"),
+    (StoreError("no index at /x"), "kz-error", "bot index"),
+    (BadInput("questions are limited to 2,000 characters"), "kz-warning", "limited to 2,000"),
+    (RuntimeError("boom"), "kz-error", "Something went wrong"),
+])
+def test_respond_shows_errors_as_messages_and_stays_usable(error, css, words):
+    outs = _run(ScriptedBot(error), "What did Russia do?")
+    html = _content(outs[-1][0])
+    assert css in html and words in html
+    controls = outs[-1][4:]
+    assert controls[0]["interactive"] is True and controls[1]["interactive"] is True
+
+
+def test_llm_failure_mid_stream_replaces_the_partial_answer_with_the_error():
+    def script(q):
+        yield Delta("Russia sent")
+        raise LLMError("the language model server closed the connection in the middle of the answer")
+
+    outs = _run(ScriptedBot(script), "What did Russia do?")
+    assert "Russia sent" in _content(outs[2][0])
+    assert "closed the connection" in _content(outs[-1][0]) and "kz-error" in _content(outs[-1][0])
+
+
+def test_empty_question_changes_nothing():
+    bot = ScriptedBot([])
+    accepted, *answered = _run(bot, "   ")
+    assert accepted[1] == "" and all(o == gr.skip() for i, o in enumerate(accepted) if i != 1)
+    assert len(answered) == 1 and all(o == gr.skip() for o in answered[0]) and bot.calls == []
+
+
+def test_stopping_closes_the_pipeline_stream():
+    closed = []
+
+    def script(q):
+        try:
+            for word in ("one ", "two ", "three "):
+                yield Delta(word)
+        finally:
+            closed.append(True)
+
+    respond = ui.make_respond(ScriptedBot(script), len(ui.EXAMPLES))
+    gen = respond("q", [{"role": "assistant", "content": ui.QUEUED_HTML}], [], [])
+    next(gen), next(gen), next(gen)
+    gen.close()  # what Gradio does when Stop cancels the event
+    assert closed == [True]

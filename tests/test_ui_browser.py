@@ -1,0 +1,320 @@
+"""The chat UI in a real headless Chromium, against the real Bot (embedded LLM, Chroma index).
+
+The app runs in-process on a free 127.0.0.1 port. Each test opens its own page, so each is
+a fresh Gradio session. Screenshots of every step go to artifacts/screenshots/.
+Answers from the embedded model take 10-40 s on a busy 2-core machine: timeouts are generous.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT, Settings
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.llm]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "artifacts" / "screenshots"
+ANSWER_SECONDS = 180
+
+BOX = "#kz-question textarea"
+SEND = "#kz-send"
+STOP = "#kz-stop"
+ANSWERS = "#kz-chat .kz-answer"
+USER_MESSAGES = "#kz-chat .kz-q"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(bot) -> tuple[str, object]:
+    from bot import ui
+
+    demo = ui.build_app(bot)
+    port = _free_port()
+    ui.launch(demo, bot.settings, port=port, prevent_thread_lock=True, quiet=True)
+    return f"http://127.0.0.1:{port}/", demo
+
+
+@pytest.fixture(scope="module")
+def app_url(bot):
+    """The app on the real Bot; the model is loaded up front so the first test is not the slow one."""
+    from bot import ui
+
+    ui.warm_up(bot).join()
+    url, demo = _start(bot)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A fresh page (a fresh Gradio session) that records dialogs, requests and page errors."""
+
+    def __init__(self, browser, url: str):
+        self.url = url
+        self.page = browser.new_page(viewport={"width": 1360, "height": 900})
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        # Gradio keeps a connection open, so "networkidle" never comes: wait for the input.
+        self.page.wait_for_selector(BOX, timeout=60_000)
+
+    def shot(self, name: str, full_page: bool = False) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+    def submit(self, question: str):
+        """Type and send `question`; return the locator of the answer it will get."""
+        n = self.page.locator(ANSWERS).count()
+        self.page.fill(BOX, question)
+        self.page.click(SEND)
+        return self.page.locator(ANSWERS).nth(n)
+
+    def wait(self, answer, *, stop_after_tokens: bool = False, on_streaming=None) -> list[str]:
+        """Wait for `answer` to finish (or, with stop_after_tokens, to show its first words);
+        return the distinct texts seen while it streamed."""
+        partials: list[str] = []
+        deadline = time.monotonic() + ANSWER_SECONDS
+        while time.monotonic() < deadline:
+            if answer.count():
+                if "kz-streaming" not in (answer.get_attribute("class") or ""):
+                    return partials
+                text = answer.inner_text().strip()
+                if text and (not partials or partials[-1] != text):
+                    partials.append(text)
+                    if on_streaming and "Searching" not in text:
+                        on_streaming(text)
+                        on_streaming = None
+                if stop_after_tokens and answer.locator(".kz-pending").count() and answer.locator(".kz-pending").inner_text().strip():
+                    return partials
+            self.page.wait_for_timeout(80)
+        pytest.fail(f"no finished answer within {ANSWER_SECONDS} s (saw {partials[-1:]})")
+
+    def ask(self, question: str, **kwargs):
+        """Submit `question`; return (answer locator, distinct texts seen while it streamed)."""
+        answer = self.submit(question)
+        return answer, self.wait(answer, **kwargs)
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    p = Page(browser, app_url)
+    yield p
+    p.close()
+
+
+def _cites(answer) -> list[str]:
+    return answer.locator("a.kz-cite").all_inner_texts()
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+def test_home_page_intro_examples_and_nothing_leaves_the_machine(page, bot):
+    page.shot("01-home", full_page=True)
+    intro = page.page.locator(".kz-intro")
+    for article in bot.articles.values():  # generated from the corpus, one line per article
+        item = intro.locator("li", has_text=article.title)
+        expect(item).to_have_count(1)
+        expect(item).to_contain_text(article.outlet)
+        expect(item).to_contain_text(article.date or "undated")
+    for q in ("What triggered the protests in Kazakhstan?", "How did China react to the unrest?", "颜色革命"):
+        expect(page.page.locator("button.kz-example", has_text=q)).to_be_visible()
+    expect(page.page.locator(STOP)).to_be_disabled()
+    expect(page.page.locator("#kz-sources")).to_contain_text("Sources")
+    outside = [u for u in page.requests if not u.startswith(page.url) and not u.startswith(("data:", "blob:"))]
+    assert not outside, f"requests left the machine: {outside}"
+    assert not page.errors, page.errors
+
+
+@pytest.mark.timeout(600)
+def test_answer_streams_with_citations_and_the_source_shows_the_highlighted_passage(page, bot):
+    answer, partials = page.ask("What triggered the protests in Kazakhstan?", on_streaming=lambda _: page.shot("02-streaming"))
+    page.shot("03-answer", full_page=True)
+    # Token-by-token: several different partial texts were on screen before the answer finished.
+    streamed = [p for p in partials if "Searching" not in p]
+    assert len(streamed) >= 3, f"answer did not stream (saw {len(streamed)} partial states)"
+    expect(answer).to_have_class(re.compile(r"\bkz-done\b"))
+    expect(answer.locator(".kz-refusal")).to_have_count(0)
+    markers = _cites(answer)
+    assert markers and all(re.fullmatch(r"\[\d+\]", m) for m in markers), markers
+    name, _, model = bot.backend
+    expect(answer.locator(".kz-meta")).to_contain_text(f"Answered by {name}")
+    expect(answer.locator(".kz-meta")).to_contain_text(model)
+    assert "protest" in _norm(answer.locator(".kz-body").inner_text()).lower()
+
+    marker = answer.locator("a.kz-cite").first
+    target = marker.get_attribute("href").removeprefix("#")
+    marker.click()
+    card = page.page.locator(f"#{target}")
+    expect(card).to_have_class(re.compile(r"\bkz-active\b"))
+    expect(card).to_be_in_viewport()
+    mark = card.locator("mark")
+    expect(mark).to_be_visible()
+    page.shot("04-source-highlight")
+    # The highlighted span is verbatim text of the article named on the card, inside its paragraph.
+    title = card.locator(".kz-src-title").inner_text()
+    article = next(a for a in bot.articles.values() if a.title == title)
+    marked, paragraph = mark.inner_text(), card.locator(".kz-passage").inner_text()
+    assert len(marked) > 20 and marked in article.text and marked in paragraph
+    assert paragraph in article.text.split("\n")
+    expect(card.locator(".kz-src-by")).to_contain_text(article.outlet)
+    expect(card.locator(".kz-src-by")).to_contain_text(article.date or "undated")
+    assert not page.dialogs and not page.errors
+
+
+@pytest.mark.timeout(600)
+def test_out_of_corpus_question_is_refused_as_information_not_error(page, bot):
+    answer, _ = page.ask("Who won the 2022 FIFA World Cup?")
+    page.shot("05-refusal", full_page=True)
+    refusal = answer.locator(".kz-refusal")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text(bot.refusal_text())
+    expect(answer).not_to_have_class(re.compile(r"kz-notice"))
+    assert _cites(answer) == []
+    expect(page.page.locator("#kz-sources .kz-src")).to_have_count(0)
+    expect(page.page.locator(SEND)).to_be_enabled()
+    page.page.click("#kz-clear")  # a new conversation empties the chat
+    expect(page.page.locator(ANSWERS)).to_have_count(0)
+    expect(page.page.locator("#kz-sources")).to_contain_text("appear here")
+
+
+@pytest.mark.timeout(900)
+def test_two_users_at_once_each_get_their_own_answer(browser, app_url):
+    a, b = Page(browser, app_url), Page(browser, app_url)
+    try:
+        first = a.submit("How did China react to the unrest?")
+        a.wait(first, stop_after_tokens=True)  # A's answer is streaming ...
+        second = b.submit("Who won the 2022 FIFA World Cup?")  # ... when B asks: B waits its turn,
+        # but sees the question at once (that step is not queued behind A's generation).
+        expect(b.page.locator(USER_MESSAGES)).to_have_text(["Who won the 2022 FIFA World Cup?"], timeout=5_000)
+        b.shot("06-second-user-waiting")
+        b.wait(second)
+        # One generation at a time (the queue's concurrency limit): B finished, so A had finished.
+        assert "kz-streaming" not in first.get_attribute("class"), "two answers were generated at once"
+        expect(first).to_have_class(re.compile(r"\bkz-done\b"))
+        assert _cites(first)
+        expect(second.locator(".kz-refusal")).to_be_visible()
+        # Sessions do not mix: each page shows only its own question.
+        assert a.page.locator(USER_MESSAGES).all_inner_texts() == ["How did China react to the unrest?"]
+        assert b.page.locator(USER_MESSAGES).all_inner_texts() == ["Who won the 2022 FIFA World Cup?"]
+        a.shot("07-first-user-answered")
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.timeout(900)
+def test_follow_up_uses_the_conversation(page):
+    first, _ = page.ask("What did Russia do in Kazakhstan?")
+    expect(first).to_have_class(re.compile(r"\bkz-done\b"))
+    assert _cites(first), "first answer has no citation"
+    second, _ = page.ask("And how did China react to that?")
+    page.shot("08-follow-up", full_page=True)
+    expect(second).to_have_class(re.compile(r"\bkz-done\b"))
+    # The rewritten question is shown, and it carries context only the history could supply.
+    rewrite = second.locator(".kz-rewrite")
+    expect(rewrite).to_be_visible()
+    assert re.search(r"Kazakh|Russia|CSTO", rewrite.inner_text()), rewrite.inner_text()
+    body = second.locator(".kz-body").inner_text()
+    assert re.search(r"China|Chinese|Beijing", body), body
+    assert _cites(second), "follow-up answer has no citation"
+    # Sources of both answers are kept: the newest open on top, the older one folded away.
+    groups = page.page.locator("#kz-sources details.kz-group")
+    expect(groups).to_have_count(2)
+    expect(groups.first).to_contain_text("Answer 2")
+    assert groups.first.get_attribute("open") is not None and groups.nth(1).get_attribute("open") is None
+    # A marker of the older answer opens its folded group and shows its passage.
+    first.locator("a.kz-cite").first.click()
+    expect(groups.nth(1).locator(".kz-src.kz-active mark")).to_be_visible()
+
+
+@pytest.mark.timeout(600)
+def test_html_in_a_question_is_shown_as_text(page):
+    question = "<script>alert('xss1')</script><img src=x onerror=\"alert('xss2')\"> What did China say? ${alert(3)}"
+    answer, _ = page.ask(question)
+    page.shot("09-html-question", full_page=True)
+    bubble = page.page.locator(USER_MESSAGES).last
+    expect(bubble).to_contain_text("<script>alert('xss1')</script>")
+    expect(bubble).to_contain_text("<img src=x onerror=")
+    assert page.page.locator("#kz-chat img[src='x'], #kz-sources img[src='x']").count() == 0
+    assert page.page.locator("#kz-chat script, #kz-sources script").count() == 0
+    summary = page.page.locator("#kz-sources summary")
+    if summary.count():  # the question heads its sources group, as text
+        expect(summary.first).to_contain_text("<script>alert('xss1')</script>")
+    page.page.wait_for_timeout(500)
+    assert page.dialogs == [], f"a dialog fired: {page.dialogs}"
+    assert not page.errors, page.errors
+
+
+@pytest.mark.timeout(900)
+def test_stop_cancels_the_answer_and_the_app_keeps_answering(page):
+    answer, _ = page.ask("How did China react to the unrest?", stop_after_tokens=True)
+    page.page.click(STOP)
+    expect(answer).to_have_class(re.compile(r"\bkz-stopped\b"), timeout=30_000)
+    expect(answer.locator(".kz-note")).to_contain_text("Stopped")
+    expect(page.page.locator(SEND)).to_be_enabled()
+    expect(page.page.locator(STOP)).to_be_disabled()
+    frozen = answer.inner_text()
+    page.page.wait_for_timeout(3000)
+    assert answer.inner_text() == frozen, "the answer kept streaming after Stop"
+    page.shot("10-stopped", full_page=True)
+    # The generation was really cancelled: the model is free for the next question.
+    again, _ = page.ask("What triggered the protests in Kazakhstan?")
+    expect(again).to_have_class(re.compile(r"\bkz-done\b"))
+    assert _cites(again)
+
+
+def test_unreachable_llm_shows_a_clear_message_and_the_app_keeps_working(browser, bot):
+    from bot.app import Bot
+
+    settings = Settings.load(path=Path("/nonexistent"), llm_backend="ollama", ollama_host="http://127.0.0.1:9")
+    url, demo = _start(Bot(settings))
+    p = Page(browser, url)
+    try:
+        for _ in range(2):  # the second try proves the session survived the first failure
+            answer, _ = p.ask("What did Russia do in Kazakhstan?")
+            expect(answer).to_have_class(re.compile(r"\bkz-error\b"))
+            expect(answer).to_contain_text("language model is unavailable")
+            expect(answer).to_contain_text("not reachable")
+            expect(p.page.locator(SEND)).to_be_enabled()
+            expect(p.page.locator(BOX)).to_be_editable()
+        p.shot("11-llm-unreachable", full_page=True)
+        assert not p.errors, p.errors
+    finally:
+        p.close()
+        demo.close()
