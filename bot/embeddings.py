@@ -38,6 +38,9 @@ def _session():
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    # One thread: a short query runs in ~3 ms instead of ~7 ms (measured), because the thread
+    # pool's spinning competes with llama.cpp and other work on a 2-core machine.
+    opts.intra_op_num_threads = 1
     return ort.InferenceSession(str(embedder_onnx()), opts, providers=["CPUExecutionProvider"])
 
 
