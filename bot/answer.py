@@ -49,6 +49,9 @@ class Answer:
     timings: dict = field(default_factory=dict)
     standalone_question: str | None = None  # the rewritten follow-up, when there was history
     error: str | None = None
+    # Why a refusal: not_covered (retrieval/corpus), opinion, instructions, model (it said so),
+    # unverified (no sentence of its answer could be supported).
+    refusal_reason: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -62,6 +65,7 @@ class Answer:
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             **({"standalone_question": self.standalone_question} if self.standalone_question else {}),
             **({"error": self.error} if self.error else {}),
+            **({"refusal_reason": self.refusal_reason} if self.refused else {}),
         }
 
 

@@ -16,6 +16,7 @@ from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, 
 from .cite import Citer
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
+from .guard import asks_opinion, split_instructions, unknown_terms
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
 from .settings import Settings
@@ -45,6 +46,7 @@ class Bot:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.load()
         self.articles = {a.id: a for a in load_corpus(self.settings.corpus_dir)}
+        self.corpus_text = "\n".join(f"{a.title} {a.outlet} {a.author or ''} {a.text}" for a in self.articles.values())
         self.embed_model = MiniLMEmbedding()
         self._retriever: Retriever | None = None
         self._backend: tuple[str, object, str] | None = None
@@ -68,8 +70,9 @@ class Bot:
                 self._backend = choose_backend(self.settings)
             return self._backend
 
-    def refusal_text(self) -> str:
-        return self.settings.prompt("refusal").strip()
+    def refusal_text(self, reason: str = "not_covered") -> str:
+        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions"}.get(reason, "refusal")
+        return self.settings.prompt(name).strip()
 
     # -- follow-ups -----------------------------------------------------------------------
     def standalone(self, question: str, history: Iterable[dict]) -> str:
@@ -93,25 +96,36 @@ class Bot:
         s = self.settings
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        rewritten = None
+
+        def finish(sentences, citations, reason=None) -> Done:
+            """reason: why the answer is a refusal (None for an answer)."""
+            timings["total"] = time.perf_counter() - t0
+            if reason:
+                return Done(Answer(question, self.refusal_text(reason), True, [], [], name, model, timings, rewritten, refusal_reason=reason))
+            kept = [x for x in sentences if x.supported or not s.strict]
+            return Done(Answer(question, render(sentences, s.strict), False, kept, citations, name, model, timings, rewritten))
+
+        name, model = "none", "none"  # no model is consulted for refusals decided before generation
+        asked, _ = split_instructions(question)
+        if not asked or asks_opinion(asked):
+            yield finish([], [], "instructions" if not asked else "opinion")
+            return
+        name, llm, model = self.backend
         try:
-            standalone = self.standalone(question, history)
+            standalone = self.standalone(asked, history)
         except LLMError:
             raise
         except Exception as e:
             raise LLMError(describe_error(e, s)) from None
+        rewritten = standalone if standalone != question else None
+        if unknown_terms(standalone, self.corpus_text):
+            yield finish([], [], "not_covered")
+            return
         retrieval = self.retriever.retrieve(standalone)
         timings["retrieve"] = retrieval.seconds
-        name, llm, model = self.backend
-        rewritten = standalone if standalone != question else None
-
-        def finish(sentences, citations, refused, error=None) -> Done:
-            timings["total"] = time.perf_counter() - t0
-            text = self.refusal_text() if refused else render(sentences, s.strict)
-            kept = [] if refused else [x for x in sentences if x.supported or not s.strict]
-            return Done(Answer(question, text, refused, kept, [] if refused else citations, name, model, timings, rewritten, error))
-
         if not retrieval.covered:
-            yield finish([], [], True)
+            yield finish([], [], "not_covered")
             return
 
         citer = Citer(self.articles, s.support_floor, strict=s.strict)
@@ -119,12 +133,15 @@ class Bot:
         sentences = []
 
         def tokens():
-            first = True
+            text = ""
             for r in llm.stream_chat(build_messages(s, standalone, retrieval.passages)):
-                if first:
+                if not text:
                     timings["first_token"] = time.perf_counter() - t0
-                    first = False
+                text += r.delta or ""
                 yield r.delta or ""
+                # A small model can fall into a loop; stop once its last words repeat verbatim.
+                if len(text) > 160 and text[-60:] in text[:-60]:
+                    break
 
         try:
             for event in cite_stream(tokens(), citer):
@@ -136,8 +153,10 @@ class Bot:
         except Exception as e:
             raise LLMError(describe_error(e, s)) from None
         # Nothing verified means nothing we can stand behind: answer with the refusal.
-        refused = not any(x.supported for x in sentences)
-        yield finish(sentences, citer.all_citations(), refused)
+        if not any(x.supported for x in sentences):
+            yield finish([], [], "unverified" if sentences else "model")
+        else:
+            yield finish(sentences, citer.all_citations())
 
     def ask(self, question: str, history: Iterable[dict] = ()) -> Answer:
         for event in self.stream(question, history):

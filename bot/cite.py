@@ -75,26 +75,52 @@ def words(text: str) -> list[str]:
     return [_norm(w) for w in _WORD.findall(text)]
 
 
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]*)*")
+
+
+def name_groups(sentence: str) -> list[set[str]]:
+    """Runs of capitalised words ("Xi Jinping", "Collective Security Treaty Organization"),
+    each as a set of normalised words, function words removed."""
+    groups = []
+    for m in _NAME_RUN.finditer(sentence):
+        g = {_norm(w) for w in _WORD.findall(m.group()) if _norm(w) not in _NOT_NAMES and not w.isdigit()}
+        if g:
+            groups.append(g)
+    return groups
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUM.findall(text)}
+
+
 def key_facts(sentence: str) -> set[str]:
-    """Numbers (commas dropped) and capitalised non-function words: what must be quoted."""
-    keys = {n.replace(",", "").rstrip(".") for n in _NUM.findall(sentence)}
-    for raw in _WORD.findall(sentence):
-        if raw[:1].isupper() and _norm(raw) not in _NOT_NAMES and not raw.isdigit():
-            keys.add(_norm(raw))
-        elif _norm(raw).isdigit() and raw.lower() in _NUMBER_WORDS:
-            keys.add(_norm(raw))
-    return keys
+    """Numbers written as digits (commas dropped) and name words: what a citation must contain."""
+    return numbers(sentence) | set().union(*name_groups(sentence))
 
 
 def _stem(w: str) -> str:
     return w[:6]
 
 
-def missing_facts(sentence: str, support: str) -> list[str]:
-    """Key facts of `sentence` that the supporting text does not contain."""
-    support_words = set(words(support)) | {n.replace(",", "") for n in _NUM.findall(support)}
-    stems = {_stem(w) for w in support_words}
-    return sorted(k for k in key_facts(sentence) if k not in support_words and (k.isdigit() or _stem(k) not in stems))
+def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
+    """Numbers and names of `sentence` that the supporting text does not contain.
+
+    A multi-word name counts as present when one of its words is ("Xi Jinping" vs
+    "President Xi"); `known` is text the sentence may also draw names from, such as the
+    cited articles' outlet and author ("according to The Spectator").
+    """
+    have = set(words(support)) | numbers(support)
+    stems = {_stem(w) for w in have}
+    extra = set(words(known))
+
+    def present(w: str) -> bool:
+        return w in have or w in extra or (not w.isdigit() and len(w) > 3 and _stem(w) in stems)
+
+    missing = {n for n in numbers(sentence) if n not in have}
+    for group in name_groups(sentence):
+        if not any(present(w) for w in group):
+            missing |= group
+    return sorted(missing)
 
 
 def overlap(sentence: str, support: str) -> float:
@@ -182,11 +208,11 @@ class Citer:
         chosen = [order[0]]
         # A second span is added only when it supplies facts the first one lacks
         # (synthesis across sentences or articles), never just to pad the list.
-        missing = missing_facts(sentence, self.spans[order[0]].text)
+        missing = missing_facts(sentence, self.spans[order[0]].text, self._known([order[0]]))
         for j in order[1:8]:
             if not missing or len(chosen) >= self.max_spans:
                 break
-            still = missing_facts(sentence, " ".join(self.spans[i].text for i in chosen + [j]))
+            still = missing_facts(sentence, " ".join(self.spans[i].text for i in chosen + [j]), self._known(chosen + [j]))
             if len(still) < len(missing):
                 chosen.append(j)
                 missing = still
@@ -199,6 +225,10 @@ class Citer:
         if out.supported or not self.strict:
             out.citations = [self._number(self.spans[i]) for i in chosen]
         return out
+
+    def _known(self, idx: list[int]) -> str:
+        arts = {self.articles[self.spans[i].article_id] for i in idx}
+        return " ".join(f"{a.outlet} {a.author or ''}" for a in arts)
 
     def _number(self, span: Span) -> int:
         if span not in self.citations:

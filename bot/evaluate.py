@@ -307,6 +307,8 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
                     answer = event.answer
         except (LLMError, StoreError, BadInput) as e:
             raw["error"] = f"{type(e).__name__}: {e}"
+        except Exception as e:  # a pipeline bug: record it and go on, so one item cannot sink the run
+            raw["error"] = f"unexpected {type(e).__name__}: {e}"
         else:
             raw.update(
                 answer=answer.text, refused=answer.refused, timings=dict(answer.timings),
@@ -341,8 +343,8 @@ def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weigh
     if retrieval_only:
         return m
     m["errors"] = 1 if raw["error"] else 0
-    if raw["error"]:
-        m["passed"] = False
+    if raw["error"]:  # counts as wrong everywhere, so a crash never improves a mean
+        m.update(refusal_correct=0.0, passed=False, **({"fact_recall": 0.0, "facts_all": 0.0} if answerable else {}))
         return m
     refused = bool(raw["refused"])
     hits = fact_hits(raw["answer"], item["facts"]) if answerable and not refused else [False] * len(item["facts"])
@@ -390,7 +392,7 @@ def aggregate(results: list[dict]) -> dict:
     ms = [r["metrics"] for r in results]
     answer = [r["metrics"] for r in results if r["item"]["expect"] == "answer"]
     refuse = [r["metrics"] for r in results if r["item"]["expect"] == "refuse"]
-    generated = [m for m in ms if m.get("refusal_correct") is not None]
+    generated = [m for m in ms if "errors" in m]  # items that went through the LLM (not retrieval-only)
     total = [m["latency_total"] for m in ms if m.get("latency_total") is not None]
     first = [m["latency_first_token"] for m in ms if m.get("latency_first_token") is not None]
     count = lambda key, rows: sum(m.get(key) or 0 for m in rows) if generated else None  # noqa: E731
@@ -553,7 +555,7 @@ def chart(categories: dict, path: Path) -> None:
 
     names = list(categories)
     series = [("fact_recall", "fact recall"), ("citation_precision", "citation precision"), ("refusal_accuracy", "refusal accuracy")]
-    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(names)), 4.5))
+    fig, ax = plt.subplots(figsize=(max(9, 1.2 * len(names) + 2), 4.5))
     width = 0.8 / len(series)
     for i, (key, label) in enumerate(series):
         values = [categories[c].get(key) for c in names]
@@ -562,7 +564,7 @@ def chart(categories: dict, path: Path) -> None:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share")
     ax.set_title("Answer quality per category")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -48,6 +48,7 @@ class EmbeddedLLM(CustomLLM):
     n_threads: int | None = None
     max_tokens: int = 256
     temperature: float = 0.0
+    repeat_penalty: float = 1.1  # Qwen's recommended range; curbs the loops a 1.5B model falls into
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -89,6 +90,7 @@ class EmbeddedLLM(CustomLLM):
                     messages=self._messages(messages),
                     max_tokens=kwargs.get("max_tokens", self.max_tokens),
                     temperature=self.temperature,
+                    repeat_penalty=self.repeat_penalty,
                     stop=stop,
                     stream=True,
                 ):
@@ -131,7 +133,7 @@ def make_ollama(settings: Settings) -> LLM:
         temperature=settings.temperature,
         request_timeout=settings.request_timeout,
         context_window=settings.n_ctx,
-        additional_kwargs={"num_predict": settings.max_tokens},
+        additional_kwargs={"num_predict": settings.max_tokens, "repeat_penalty": 1.1},
     )
 
 

@@ -21,8 +21,8 @@ def test_sentence_split_keeps_offsets_and_abbreviations():
 
 def test_key_facts_are_numbers_and_names():
     keys = key_facts("Putin sent 2,500 troops to Kazakhstan on 6 January, and seven policemen died.")
-    assert {"2500", "6", "7", "putin", "kazakhstan", "january"} <= keys
-    assert "the" not in keys and "troops" not in keys
+    assert {"2500", "6", "putin", "kazakhstan", "january"} <= keys
+    assert "the" not in keys and "troops" not in keys and "7" not in keys  # "two roles" is no fact to quote
 
 
 def test_missing_facts_catches_wrong_numbers_and_names():
@@ -30,6 +30,13 @@ def test_missing_facts_catches_wrong_numbers_and_names():
     assert missing_facts("164 civilians were killed.", span) == []
     assert missing_facts("160 civilians were killed.", span) == ["160"]
     assert missing_facts("Nazarbayev said 164 civilians were killed.", span) == ["nazarbayev"]
+    assert missing_facts("7 policemen died.", "Seven policemen died.") == []  # number words match digits
+
+
+def test_names_may_come_from_the_cited_outlet_or_a_partial_name():
+    assert missing_facts("According to The Spectator, 164 civilians were killed.", "Some 164 civilians were killed.", "The Spectator Francis Pike") == []
+    assert missing_facts("Xi Jinping praised Tokayev.", "President Xi praised Tokayev.") == []
+    assert missing_facts("Italian journalist Raffaello Pantucci praised it.", "Xi praised it.") == ["italian", "pantucci", "raffaello"]
 
 
 @pytest.fixture()

@@ -1,0 +1,74 @@
+"""Checks on the question before anything is retrieved or generated.
+
+A 1.5B model follows instructions embedded in its input too readily, so the program removes
+them: sentences of the question that address the assistant ("ignore previous instructions",
+"reply only ...", "you are now ...") are dropped and only the real question goes on. Requests
+for the bot's own opinion are declined. A question about a year, date or name that no
+article mentions at all is refused before the model can invent an answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cite import name_groups, sentence_spans, words
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,60}?\b(?:instructions?|rules?|prompts?|guidelines|articles?|sources?|restrictions)\b"
+    r"|\b(?:reply|respond|answer|say|print|output|write|end (?:your|the) answer)\b.{0,20}?\b(?:only|just|exactly|with)\b\s*['\"‘“]"
+    r"|\b(?:system|hidden|developer)\s+(?:prompt|instructions?|override|mode)\b"
+    r"|\byou are now\b|\bpretend\b|\bact as\b|\bjailbreak\b|\bDAN\b"
+    r"|\b(?:from|with) your own knowledge\b"
+    r"|\bwrite (?:a|an|me a) (?:poem|song|story|essay|joke)\b",
+    re.IGNORECASE,
+)
+_OPINION = re.compile(
+    # "What do you think caused X?" is a factual question in casual words, so only explicit
+    # requests for the bot's own view or a moral verdict count.
+    r"\byour\b.{0,15}\b(?:opinion|views?|feelings?|stance)\b|\bdo you personally\b"
+    r"|\bmorally\b|\bwhich side (?:was|is) (?:right|wrong|good|bad)\b",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^\s*(?:question|q)\s*:\s*", re.IGNORECASE)
+_MONTHS = "January February March April May June July August September October November December".split()
+_DATE = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d\d\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUESTION_WORDS = set("what who whom whose which when where why how did does do is are was were can could should would will tell explain describe give list name".split())
+
+
+def split_instructions(question: str) -> tuple[str, list[str]]:
+    """(the question without sentences addressed to the assistant, the removed sentences)."""
+    kept, removed = [], []
+    for s, e in sentence_spans(question):
+        part = question[s:e].strip()
+        (removed if _INSTRUCTION.search(part) else kept).append(part)
+    return _LABEL.sub("", " ".join(kept)).strip(), removed
+
+
+def asks_opinion(question: str) -> bool:
+    return bool(_OPINION.search(question))
+
+
+def _date_mentioned(date: str, text: str) -> bool:
+    """A month and year count as mentioned when the corpus names them within a few words."""
+    month, year = date.split()[0], date.split()[-1]
+    return bool(re.search(rf"{month}\W+(?:\w+\W+){{0,4}}?{year}|{year}\W+(?:\w+\W+){{0,4}}?{month}", text))
+
+
+def unknown_terms(question: str, corpus_text: str) -> list[str]:
+    """Years, month-year dates and multi-word names in the question that no article mentions.
+
+    Single capitalised words are left to the model: demonyms and common terms ("American",
+    "GDP") would turn away too many fair questions.
+    """
+    text = " ".join(corpus_text.split())
+    have = set(words(text))
+    dates = _DATE.findall(question)
+    missing = [d for d in dates if not _date_mentioned(d, text)]
+    missing += [y for y in _YEAR.findall(question) if y not in have and not any(y in d for d in dates)]
+    months = {m.lower() for m in _MONTHS}
+    for group in name_groups(question):
+        group = {w for w in group if w not in _QUESTION_WORDS and w not in months}
+        if len(group) >= 2 and len(group & have) * 2 < len(group):  # most of the name is unknown
+            missing.append(" ".join(sorted(group)))
+    return missing
