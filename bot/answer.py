@@ -14,6 +14,7 @@ from typing import Iterator
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .cite import Citation, CitedSentence, Citer, sentence_spans
+from .conflicts import Conflict, describe
 from .retrieve import Passage
 from .settings import Settings
 
@@ -52,6 +53,7 @@ class Answer:
     # Why a refusal: not_covered (retrieval/corpus), opinion, instructions, model (it said so),
     # unverified (no sentence of its answer could be supported).
     refusal_reason: str | None = None
+    conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
 
     def to_json(self) -> dict:
         return {
@@ -66,6 +68,7 @@ class Answer:
             **({"standalone_question": self.standalone_question} if self.standalone_question else {}),
             **({"error": self.error} if self.error else {}),
             **({"refusal_reason": self.refusal_reason} if self.refused else {}),
+            **({"conflicts": [c.to_json() for c in self.conflicts]} if self.conflicts else {}),
         }
 
 
@@ -83,8 +86,10 @@ def format_sources(passages: list[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
-def build_messages(settings: Settings, question: str, passages: list[Passage]) -> list[ChatMessage]:
+def build_messages(settings: Settings, question: str, passages: list[Passage], conflicts: list[Conflict] = ()) -> list[ChatMessage]:
     user = settings.prompt("question").format(sources=format_sources(passages), question=question)
+    for c in conflicts:
+        user += "\n\n" + settings.prompt("conflict").format(topic=c.topic, claims=describe(c, passages)).strip()
     return [
         ChatMessage(role=MessageRole.SYSTEM, content=settings.prompt("system").strip()),
         ChatMessage(role=MessageRole.USER, content=user),

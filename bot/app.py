@@ -16,6 +16,7 @@ from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, 
 from .cite import Citer
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
+from .conflicts import claim_passages, find_conflicts
 from .guard import asks_opinion, split_instructions, unknown_terms
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
@@ -128,13 +129,17 @@ class Bot:
             yield finish([], [], "not_covered")
             return
 
+        # Where the articles disagree on what is asked, every side's sentence joins the
+        # passages (so it can be cited) and the prompt says to state each side.
+        conflicts = find_conflicts(standalone, self.articles)
+        passages = retrieval.passages + claim_passages(conflicts, retrieval.passages, self.articles)
         citer = Citer(self.articles, s.support_floor, strict=s.strict)
-        citer.set_passages(retrieval.passages)
+        citer.set_passages(passages)
         sentences = []
 
         def tokens():
             text = ""
-            for r in llm.stream_chat(build_messages(s, standalone, retrieval.passages)):
+            for r in llm.stream_chat(build_messages(s, standalone, passages, conflicts)):
                 if not text:
                     timings["first_token"] = time.perf_counter() - t0
                 text += r.delta or ""
@@ -156,7 +161,9 @@ class Bot:
         if not any(x.supported for x in sentences):
             yield finish([], [], "unverified" if sentences else "model")
         else:
-            yield finish(sentences, citer.all_citations())
+            done = finish(sentences, citer.all_citations())
+            done.answer.conflicts = conflicts
+            yield done
 
     def ask(self, question: str, history: Iterable[dict] = ()) -> Answer:
         for event in self.stream(question, history):

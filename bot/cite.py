@@ -20,7 +20,7 @@ from .embeddings import embed
 # --- sentences ---------------------------------------------------------------------------
 
 # Lookbehinds run at the split point (after the period), so each includes its period.
-_ABBREV = r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bU\.S\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
+_ABBREV = r"(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bU\.S\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
 _SENT_END = re.compile(_ABBREV + r"""(?<=[.!?])(["”’)\]]*)\s+(?=["“‘(\[]?[A-Z0-9])""")
 
 
@@ -123,9 +123,11 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
     return sorted(missing)
 
 
-def overlap(sentence: str, support: str) -> float:
-    """Share of the sentence's content words (prefix-stemmed) found in the support."""
-    content = {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2}
+def overlap(sentence: str, support: str, known: str = "") -> float:
+    """Share of the sentence's content words (prefix-stemmed) found in the support; words of
+    `known` (the cited outlet and author, as in "The Spectator reported ...") are not counted."""
+    skip = set(words(known))
+    content = {_stem(w) for w in words(sentence) if w not in STOPWORDS and w not in skip and len(w) > 2}
     if not content:
         return 0.0
     have = {_stem(w) for w in words(support)}
@@ -193,7 +195,7 @@ class Citer:
 
     def _score(self, sentence: str, vec: np.ndarray) -> np.ndarray:
         cos = self.vectors @ vec
-        lex = np.array([overlap(sentence, s.text) for s in self.spans])
+        lex = np.array([overlap(sentence, s.text, self._known([i])) for i, s in enumerate(self.spans)])
         return 0.5 * cos + 0.5 * lex
 
     def cite(self, sentence: str) -> CitedSentence:
@@ -219,7 +221,7 @@ class Citer:
         out.score = float(scores[order[0]])
         if len(chosen) > 1:
             combined = " ".join(self.spans[i].text for i in chosen)
-            out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined))
+            out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined, self._known(chosen)))
         out.missing = missing
         out.supported = out.score >= self.floor and not missing
         if out.supported or not self.strict:
