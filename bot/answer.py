@@ -102,7 +102,10 @@ def is_refusal(text: str) -> bool:
 
 def _clean(sentence: str) -> str:
     # Markers the model invents itself are dropped: the program attaches the real ones.
-    return re.sub(r"\s*\[\d+(?:[,\s]*\d+)*\]", "", sentence).strip()
+    # So is Markdown decoration (bullets, numbering, bold), which is not part of a claim.
+    text = re.sub(r"\s*\[\d+(?:[,\s]*\d+)*\]", "", sentence)
+    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", text)
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
 
 
 def _held_back(buffer: str) -> int:

@@ -177,12 +177,13 @@ class Citer:
         self.strict = strict
         self.max_spans = max_spans
         self.spans: list[Span] = []
+        self._seen: set[tuple[str, int]] = set()
         self.vectors = np.zeros((0, 384), dtype=np.float32)
         self.citations: dict[Span, Citation] = {}
 
     def set_passages(self, passages) -> None:
-        """Candidate spans: every article sentence that overlaps a retrieved passage."""
-        seen: set[tuple[str, int]] = set()
+        """Add candidate spans: every article sentence that overlaps a retrieved passage."""
+        seen = self._seen
         for p in passages:
             art = self.articles.get(p.article_id)
             if art is None:
@@ -240,6 +241,11 @@ class Citer:
                 author=art.author, date=art.date, url=art.url, quote=span.text, start=span.start, end=span.end,
             )
         return self.citations[span].n
+
+    def cite_span(self, article_id: str, start: int, end: int) -> int:
+        """Number for a span quoted as is (its text is the article's own, so it needs no check)."""
+        art = self.articles[article_id]
+        return self._number(Span(article_id, start, end, art.text[start:end]))
 
     def all_citations(self) -> list[Citation]:
         return sorted(self.citations.values(), key=lambda c: c.n)

@@ -160,6 +160,29 @@ def eval_(subset, backend, model, top_k, gate):
 
 
 @main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the Markdown to a file.")
+@click.option("--refresh", is_flag=True, help="Build anew instead of using the cached briefing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
+@click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
+@friendly
+def brief(output, refresh, as_json, backend):
+    """A one-page, fully cited briefing for newcomers (cached per index version)."""
+    from pathlib import Path
+
+    from .app import Bot
+    from .brief import briefing
+
+    bot = Bot(load_settings(llm_backend=backend))
+    result = briefing(bot, refresh=refresh, progress=lambda step: click.echo(f"… {step}", err=True))
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) if as_json else result.markdown()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line (keys include ttft_ratio, retrieval_ratio).")
 @click.option("--repeats", type=int, default=3, show_default=True)
 @click.option("--synthetic", type=int, default=50_000, show_default=True, help="Synthetic chunks for the scale test.")

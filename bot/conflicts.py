@@ -83,20 +83,26 @@ def _pick(claims: list[Claim]) -> list[Claim]:
 
 def find_conflicts(question: str, articles: dict[str, Article]) -> list[Conflict]:
     """Topics the question touches on which at least two articles take different sides."""
-    found = []
-    for topic in topics():
-        if not _touches(question, topic):
-            continue
-        claims = []
-        for art in articles.values():
-            for s, e in sentence_spans(art.text):
-                text = art.text[s:e]
-                side = _count_side(text, topic["count"]) if "count" in topic else _phrase_side(text, topic["sides"])
-                if side:
-                    claims.append(Claim(art.id, art.outlet, side, s, e, text))
-        if len({c.side for c in claims}) >= 2 and len({c.article_id for c in claims}) >= 2:
-            found.append(Conflict(topic["topic"], _pick(claims)))
-    return found
+    return [c for t in topics() if _touches(question, t) for c in _conflict(t, articles)]
+
+
+def all_conflicts(articles: dict[str, Article]) -> list[Conflict]:
+    """Every contested topic on which the articles do disagree (for the briefing)."""
+    return [c for t in topics() for c in _conflict(t, articles)]
+
+
+def _conflict(topic: dict, articles: dict[str, Article]) -> list[Conflict]:
+    """[the topic's Conflict] when at least two articles take different sides, else []."""
+    claims = []
+    for art in articles.values():
+        for s, e in sentence_spans(art.text):
+            text = art.text[s:e]
+            side = _count_side(text, topic["count"]) if "count" in topic else _phrase_side(text, topic["sides"])
+            if side:
+                claims.append(Claim(art.id, art.outlet, side, s, e, text))
+    if len({c.side for c in claims}) >= 2 and len({c.article_id for c in claims}) >= 2:
+        return [Conflict(topic["topic"], _pick(claims))]
+    return []
 
 
 def describe(conflict: Conflict, passages: list) -> str:

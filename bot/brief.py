@@ -1,0 +1,173 @@
+"""The newcomer briefing and the glossary: many small cited answers, cached per index generation.
+
+Each section retrieves its own passages (no stuffing the corpus into one prompt), the LLM
+writes a few sentences, and only sentences the verifier supports are kept, each with its
+[n] citations: nothing uncited is stated. "What remains disputed" quotes the claims of
+bot/assets/contested.yaml directly. Results are cached under the index folder keyed by the
+index generation, the prompts and the model, so the second request is instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+from .answer import Sentence, cite_stream, format_sources
+from .app import Bot
+from .cite import Citation, Citer
+from .conflicts import all_conflicts
+from .retrieve import Passage
+
+MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
+SECTION_TOKENS = 400
+
+
+@dataclass
+class Line:
+    text: str
+    citations: list[int]
+    inline: bool = False  # the markers already stand inside `text` (quoted claims)
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Briefing:
+    title: str
+    sections: list[Section]
+    glossary: list[tuple[str, Line | None]]
+    citations: list[Citation]
+    model: str
+    generation: str
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "sections": [asdict(s) for s in self.sections],
+                "glossary": [{"term": t, "line": asdict(l) if l else None} for t, l in self.glossary],
+                "citations": [c.__dict__ for c in self.citations], "model": self.model, "generation": self.generation}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Briefing":
+        return cls(d["title"], [Section(s["title"], [Line(**l) for l in s["lines"]]) for s in d["sections"]],
+                   [(g["term"], Line(**g["line"]) if g["line"] else None) for g in d["glossary"]],
+                   [Citation(**c) for c in d["citations"]], d["model"], d["generation"])
+
+    def markdown(self) -> str:
+        def marks(line: Line) -> str:
+            return "" if line.inline else "".join(f"[{n}]" for n in line.citations)
+
+        out = [f"# {self.title}", "",
+               f"_Every sentence below is taken from the five articles and carries its source; {len(self.citations)} quoted spans, model {self.model}._", ""]
+        for s in self.sections:
+            out += [f"## {s.title}", ""] + [f"- {l.text} {marks(l)}".rstrip() for l in s.lines] + [""]
+        if self.glossary:
+            out += ["## Glossary", ""]
+            out += [f"- **{t}**: {l.text} {marks(l)}" if l else f"- **{t}**: the articles do not explain this term." for t, l in self.glossary]
+            out.append("")
+        out += ["## Sources", ""]
+        for c in self.citations:
+            who = ", ".join(x for x in (c.outlet, c.author, c.date) if x)
+            out.append(f"[{c.n}] {c.title} ({who}): “{' '.join(c.quote.split())}”")
+        return "\n".join(out) + "\n"
+
+
+class Briefer:
+    def __init__(self, bot: Bot):
+        self.bot = bot
+        self.spec = yaml.safe_load((bot.settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
+        self.terms = yaml.safe_load((bot.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
+        # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
+        self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True)
+
+    def _passages(self, queries: list[str]) -> list[Passage]:
+        seen, out = set(), []
+        per_query = max(2, MAX_PASSAGES // len(queries) + 1)
+        for q in queries:
+            for p in self.bot.retriever.retrieve(q, top_k=per_query).passages:
+                if p.node_id not in seen:
+                    seen.add(p.node_id)
+                    out.append(p)
+        return out[:MAX_PASSAGES]
+
+    def _write(self, instruction: str, queries: list[str]) -> list[Line]:
+        passages = self._passages(queries)
+        self.citer.set_passages(passages)
+        _, llm, _ = self.bot.backend
+        messages = [
+            ChatMessage(role=MessageRole.SYSTEM, content=self.bot.settings.prompt("system").strip()),
+            ChatMessage(role=MessageRole.USER, content=f"Source excerpts:\n{format_sources(passages)}\n\n{instruction.strip()}"),
+        ]
+        text = llm.chat(messages, max_tokens=SECTION_TOKENS).message.content or ""
+        lines = []
+        for event in cite_stream(iter([text]), self.citer):
+            if isinstance(event, Sentence) and event.sentence.supported:
+                s = event.sentence
+                # A fragment cut off by the token limit is not a claim, however well it matches.
+                if re.search(r"[.!?][\"”’)]*$", s.text) and not any(l.text == s.text for l in lines):
+                    lines.append(Line(s.text, s.citations))
+        return lines
+
+    def disputed(self) -> Section:
+        section = Section(self.spec["disputed_title"])
+        for conflict in all_conflicts(self.bot.articles):
+            parts, ns = [], []
+            for c in conflict.claims:
+                ns.append(self.citer.cite_span(c.article_id, c.start, c.end))
+                parts.append(f"{c.outlet} ({c.side}): “{' '.join(c.quote.split())}” [{ns[-1]}]")
+            section.lines.append(Line(f"On {conflict.topic}: " + "; ".join(parts), ns, inline=True))
+        return section
+
+    def build(self, glossary: bool = True, progress=None) -> Briefing:
+        sections = []
+        for spec in self.spec["sections"]:
+            if progress:
+                progress(spec["title"])
+            task = self.spec["instruction"].format(title=spec["title"], task=spec["task"])
+            sections.append(Section(spec["title"], self._write(task, spec["queries"])))
+        sections.append(self.disputed())
+        terms = []
+        for t in self.terms["terms"] if glossary else []:
+            if progress:
+                progress(f"glossary: {t['term']}")
+            lines = self._write(self.terms["instruction"].format(term=t["term"]), [t["query"]])
+            terms.append((t["term"], Line(" ".join(l.text for l in lines[:2]), sorted({n for l in lines[:2] for n in l.citations})) if lines else None))
+        _, _, model = self.bot.backend
+        return Briefing(self.spec["title"], sections, terms, self.citer.all_citations(), model, self.bot.retriever.generation)
+
+
+def cache_path(bot: Bot) -> Path:
+    """Keyed by index generation, model and the prompt files: any change builds anew."""
+    s = bot.settings
+    h = hashlib.sha256()
+    for name in ("system.txt", "brief.yaml", "glossary.yaml"):
+        h.update((s.prompts_dir / name).read_bytes())
+    h.update(bot.backend[2].encode())
+    h.update(Path(__file__).parents[0].joinpath("assets", "contested.yaml").read_bytes())
+    return s.index_dir / f"brief-{bot.retriever.generation}-{h.hexdigest()[:12]}.json"
+
+
+def briefing(bot: Bot, refresh: bool = False, progress=None) -> Briefing:
+    path = cache_path(bot)
+    if path.exists() and not refresh:
+        try:
+            return Briefing.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError):
+            pass  # an unreadable cache is rebuilt
+    result = Briefer(bot).build(progress=progress)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a briefing that cannot be cached is still returned
+    return result
