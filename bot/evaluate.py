@@ -34,7 +34,8 @@ REPORT_DIR = EVALS / "reports"
 # sentence when they contain every number and name of the sentence and cover at least FACT_SHARE
 # of its content words, weighted by rarity in the corpus (IDF, so "China" or "Kazakhstan" count
 # little and a word no article uses counts most), or GOLD_SHARE when a cited quote overlaps one of
-# the item's gold quotes. Validated on hand-labelled sentences (tests/test_evaluate.py, DECISIONS.md).
+# the item's gold quotes. Naming the cited outlet or author ("The Spectator reported") is attribution,
+# not claim, and is left out. Validated on hand-labelled sentences (tests/test_evaluate.py, DECISIONS.md).
 GOLD_SHARE = 0.5
 FACT_SHARE = 0.8
 
@@ -168,6 +169,7 @@ and but or nor so yet if when while although though however also both either nei
 is are was were be been being has have had do does did will would can could should may might must
 one some many most more less all any each every such what which who whom whose why how where
 said says say told according also very just only other same own again further once because thus
+report reports reported state states stated write writes wrote note notes noted article articles source sources
 """.split())
 
 
@@ -224,16 +226,33 @@ def content_share(sentence: str, support: str, weight: Callable[[str], float] = 
     return sum(weight(w) for w in want if w[:5] in stems or (w in proper and _name_in(w, have))) / total
 
 
+def attribution(quotes: list) -> set[str]:
+    """Words naming the cited articles' outlets and authors ("The Spectator", "WSJ", "Sciorati"):
+    saying who reported a claim is not part of the claim."""
+    words: set[str] = set()
+    for q in quotes:
+        outlet, author = getattr(q, "outlet", "") or "", getattr(q, "author", "") or ""
+        caps = [t for t in _tokens(outlet) if t[:1].isupper() and t.lower() != "the"]
+        words |= {_norm(t) for t in _tokens(f"{outlet} {author}")} | {"".join(t[0] for t in caps).lower()}
+    return words - {""}
+
+
+def _without(text: str, drop: set[str]) -> str:
+    """`text` with the words whose normal form is in `drop` cut out (punctuation and numbers kept)."""
+    return _TOKEN.sub(lambda m: "" if _norm(m.group().strip("’'-")) in drop else m.group(), text) if drop else text
+
+
 def supports(sentence: str, quotes: list, gold: list[tuple[str, int, int]], weight: Callable[[str], float] = _uniform) -> bool:
-    """Do the cited quotes (objects with article_id, start, end, quote) support the sentence?"""
+    """Do the cited quotes (objects with article_id, start, end, quote and optionally outlet, author) support the sentence?"""
     if not quotes:
         return False
     support = " ".join(q.quote for q in quotes)
-    tokens = {_norm(t) for t in _tokens(support)}
-    if not numbers(sentence) <= numbers(support) or not all(_name_in(n, tokens) for n in names(sentence)):
+    tokens, credit = {_norm(t) for t in _tokens(support)}, attribution(quotes)
+    claim = _without(sentence, credit)  # the sentence without "The Spectator reported"
+    if not numbers(claim) <= numbers(support) or not all(_name_in(n, tokens) for n in names(claim)):
         return False
     on_gold = any(overlaps(q.article_id, q.start, q.end, gold) for q in quotes)
-    return content_share(sentence, support, weight) >= (GOLD_SHARE if on_gold else FACT_SHARE)
+    return content_share(claim, support, weight) >= (GOLD_SHARE if on_gold else FACT_SHARE)
 
 
 def citation_metrics(sentences: list[dict], citations: dict[int, object], gold, weight: Callable[[str], float] = _uniform) -> dict:
@@ -318,11 +337,15 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
                 citations=[dict(c.__dict__) for c in answer.citations],
             )
             if answer.refused:
-                raw["refusal_reason"] = "floor" if not produced_text else "model" if not events else "verifier"
+                inferred = "not_covered" if not produced_text else "model" if not events else "unverified"
+                raw["refusal_reason"] = getattr(answer, "refusal_reason", None) or inferred
                 raw["dropped_sentences"] = [{"text": s.text, "score": round(s.score, 3), "missing": list(s.missing)} for s in events]
+    used = log.last is not None
+    if not used and not raw["error"]:  # refused before retrieval (e.g. a guard): still measure the retriever
+        log.retriever.retrieve(raw["standalone_question"] or item["question"])
     r = log.last
     raw["retrieval"] = None if r is None else {
-        "query": r.query, "covered": r.covered, "best_dense": round(r.best_dense, 4), "seconds": round(r.seconds, 3),
+        "query": r.query, "used_by_answer": used, "covered": r.covered, "best_dense": round(r.best_dense, 4), "seconds": round(r.seconds, 3),
         "passages": [{"article_id": p.article_id, "start": p.start, "end": p.end, "score": round(p.score, 5)} for p in r.passages],
     }
     raw["_passages"] = [] if r is None else r.passages
@@ -332,6 +355,7 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
 class _Quote:
     def __init__(self, c: dict):
         self.article_id, self.start, self.end, self.quote = c["article_id"], c["start"], c["end"], c["quote"]
+        self.outlet, self.author = c.get("outlet") or "", c.get("author") or ""
 
 
 def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weight: Callable[[str], float] = _uniform) -> dict:
@@ -629,7 +653,7 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
     if write_baseline and (subset or retrieval_only):
         print("error: a baseline is written only from a full run of the whole gold set", file=sys.stderr)
         return 2
-    t0 = time.perf_counter()
+    t0, code = time.perf_counter(), _code_version()  # the code that is loaded now, not at the end of a long run
     bot = bot or Bot(settings)
     weight = idf_weights(bot.articles)
     results = []
@@ -648,7 +672,7 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
         "mode": "retrieval-only" if retrieval_only else "full",
         "subset": subset if isinstance(subset, str) or subset is None else ",".join(subset),
         "k": settings.top_k, "backend": backend, "model": model,
-        "wall_seconds": round(time.perf_counter() - t0, 1), "code": _code_version(), "settings": _settings_json(settings),
+        "wall_seconds": round(time.perf_counter() - t0, 1), "code": code, "settings": _settings_json(settings),
     }
     return finish(report, results, gate=gate, write_baseline=write_baseline, report_dir=report_dir or REPORT_DIR,
                   thresholds_path=thresholds_path, baseline_path=baseline_path)
