@@ -9,8 +9,10 @@ verbatim corpus text.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -123,15 +125,41 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
     return sorted(missing)
 
 
-def overlap(sentence: str, support: str, known: str = "") -> float:
-    """Share of the sentence's content words (prefix-stemmed) found in the support; words of
-    `known` (the cited outlet and author, as in "The Spectator reported ...") are not counted."""
+def overlap(sentence: str, support: str, known: str = "", idf: dict[str, float] | None = None) -> float:
+    """Share of the sentence's content words (prefix-stemmed) found in the support, each word
+    weighted by its rarity in the corpus (`idf`), so "China" and "Kazakhstan" alone carry
+    little; words of `known` (the cited outlet and author, as in "The Spectator reported
+    ...") are not counted."""
     skip = set(words(known))
     content = {_stem(w) for w in words(sentence) if w not in STOPWORDS and w not in skip and len(w) > 2}
     if not content:
         return 0.0
     have = {_stem(w) for w in words(support)}
-    return len(content & have) / len(content)
+    weight = (lambda w: idf.get(w, max(idf.values(), default=1.0))) if idf else (lambda w: 1.0)
+    return sum(weight(w) for w in content & have) / sum(weight(w) for w in content)
+
+
+def idf_table(texts: list[str]) -> dict[str, float]:
+    """Inverse document frequency of prefix-stemmed words over `texts` (the corpus sentences)."""
+    df: dict[str, int] = {}
+    for t in texts:
+        for w in {_stem(x) for x in words(t)}:
+            df[w] = df.get(w, 0) + 1
+    n = len(texts)
+    return {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|without)\b|n[’']t\b", re.IGNORECASE)
+
+
+def negation_mismatch(sentence: str, support: str) -> bool:
+    """A yes/no answer whose polarity its support contradicts ("Yes, China is part of it"
+    vs "China is not a member"): a false premise the model went along with. Limited to
+    explicit yes/no answers: elsewhere a "no" somewhere in a long quote says nothing."""
+    m = re.match(r"\s*(yes|no)\b", sentence, re.IGNORECASE)
+    if not m:
+        return False
+    return (m.group(1).lower() == "yes") == bool(_NEGATION.search(support))
 
 
 # --- alignment ---------------------------------------------------------------------------
@@ -168,6 +196,14 @@ class CitedSentence:
     missing: list[str] = field(default_factory=list)
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
+
+
+@lru_cache(maxsize=4)
+def _corpus_idf(ids: tuple[str, ...], texts: tuple[str, ...]) -> dict[str, float]:
+    return idf_table([t[s:e] for t in texts for s, e in sentence_spans(t)])
+
+
 class Citer:
     """Aligns answer sentences to candidate spans drawn from the retrieved passages."""
 
@@ -178,6 +214,7 @@ class Citer:
         self.max_spans = max_spans
         self.spans: list[Span] = []
         self._seen: set[tuple[str, int]] = set()
+        self.idf = _corpus_idf(tuple(sorted(articles)), tuple(a.text for _, a in sorted(articles.items())))
         self.vectors = np.zeros((0, 384), dtype=np.float32)
         self.citations: dict[Span, Citation] = {}
 
@@ -189,6 +226,9 @@ class Citer:
             if art is None:
                 continue
             for s, e in sentence_spans(art.text):
+                # Headings (no closing punctuation) name a topic; they assert nothing to cite.
+                if not _ENDS_SENTENCE.search(art.text[s:e]):
+                    continue
                 if e > p.start and s < p.end and (art.id, s) not in seen:
                     seen.add((art.id, s))
                     self.spans.append(Span(art.id, s, e, art.text[s:e]))
@@ -196,7 +236,7 @@ class Citer:
 
     def _score(self, sentence: str, vec: np.ndarray) -> np.ndarray:
         cos = self.vectors @ vec
-        lex = np.array([overlap(sentence, s.text, self._known([i])) for i, s in enumerate(self.spans)])
+        lex = np.array([overlap(sentence, s.text, self._known([i]), self.idf) for i, s in enumerate(self.spans)])
         return 0.5 * cos + 0.5 * lex
 
     def cite(self, sentence: str) -> CitedSentence:
@@ -222,9 +262,10 @@ class Citer:
         out.score = float(scores[order[0]])
         if len(chosen) > 1:
             combined = " ".join(self.spans[i].text for i in chosen)
-            out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined, self._known(chosen)))
-        out.missing = missing
-        out.supported = out.score >= self.floor and not missing
+            out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined, self._known(chosen), self.idf))
+        combined = " ".join(self.spans[i].text for i in chosen)
+        out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
+        out.supported = out.score >= self.floor and not out.missing
         if out.supported or not self.strict:
             out.citations = [self._number(self.spans[i]) for i in chosen]
         return out

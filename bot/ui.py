@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import html
 import logging
+import queue
 import re
 import threading
+import time
+import unicodedata
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
+
+import yaml
 
 import gradio as gr
 
 from .answer import Answer, Delta, Done, Sentence
 from .app import BadInput, Bot
+from .brief import Briefing, Line, briefing, cache_path
 from .cite import Citation, CitedSentence
+from .conflicts import Conflict
 from .corpus import Article
 from .llm import LLMError
 from .settings import Settings, SettingsError
@@ -36,6 +43,10 @@ EXAMPLES = (
     "How many people died?",
     "What does 颜色革命 mean?",
 )
+PLACEHOLDER = "Ask about the January 2022 unrest…"
+EMPTY_PLACEHOLDER = "Please type a question first, e.g. “What did Russia and the CSTO do?”"
+BRIEF_ASKED = "Brief me: a cited overview of the five articles"
+MAX_SHOWN_CHARS = 1000  # of a question in its chat bubble; longer ones are cut there (and refused)
 UNVERIFIED_TIP = "The program could not find this claim in the cited passage. Check the source before relying on it."
 
 
@@ -78,8 +89,16 @@ def _sentences_html(sentences: Iterable[CitedSentence], turn: int) -> str:
     return " ".join(sentence_html(s, turn) for s in sentences)
 
 
+def _printable(text: str) -> str:
+    """Without control and format characters (NUL, escape sequences, bidi overrides)."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
 def question_html(question: str) -> str:
-    return f'<div class="kz-q">{esc(_oneline(question))}</div>'
+    text = _oneline(_printable(question))
+    if len(text) > MAX_SHOWN_CHARS:
+        text = f"{text[:MAX_SHOWN_CHARS]}… ({len(text):,} characters in all)"
+    return f'<div class="kz-q">{esc(text)}</div>'
 
 
 def _wait_html(text: str) -> str:
@@ -99,8 +118,24 @@ def streaming_html(done: list[CitedSentence], pending: str, turn: int) -> str:
     return f'<div class="kz-answer kz-streaming">{body} <span class="kz-pending">{tail}</span></div>'
 
 
+# Why an answer is a refusal, in words. Refusals decided before generation have no model ("none").
+REFUSAL_REASONS = {
+    "not_covered": "Not covered by the articles",
+    "opinion": "Opinion question: the assistant reports only what the articles say",
+    "instructions": "Instructions in the question were not followed",
+    "model": "The model found no answer in the retrieved passages",
+    "unverified": "No sentence of the model's answer could be verified against the articles",
+}
+
+
 def meta_html(answer: Answer) -> str:
-    parts = [f"Answered by {esc(answer.backend)} · {esc(answer.model)}"]
+    reason = REFUSAL_REASONS.get(answer.refusal_reason or "") if answer.refused else None
+    if reason and answer.backend == "none":
+        parts = [esc(reason)]
+    elif reason:
+        parts = [esc(reason), f"checked by {esc(answer.backend)} · {esc(answer.model)}"]
+    else:
+        parts = [f"Answered by {esc(answer.backend)} · {esc(answer.model)}"]
     if "total" in answer.timings:
         parts.append(f"{answer.timings['total']:.1f} s")
     if answer.citations:
@@ -117,6 +152,34 @@ def rewrite_html(answer: Answer) -> str:
     )
 
 
+def _cited_as(claim, citations: Iterable[Citation]) -> list[int]:
+    """The answer's citation numbers whose span overlaps the claim sentence."""
+    return [c.n for c in citations if c.article_id == claim.article_id and c.start < claim.end and claim.start < c.end]
+
+
+def conflicts_html(conflicts: Iterable[Conflict], citations: list[Citation], turn: int) -> str:
+    """"Sources disagree on …": each side with its outlets (quote on hover, marker when cited)."""
+    notes = []
+    for conflict in conflicts:
+        sides: dict[str, list] = {}
+        for claim in conflict.claims:
+            sides.setdefault(claim.side, []).append(claim)
+        items = []
+        for side, claims in sides.items():
+            outlets = []
+            for outlet in dict.fromkeys(c.outlet for c in claims):
+                mine = [c for c in claims if c.outlet == outlet]
+                quote = " / ".join(f"“{_oneline(c.quote)}”" for c in mine)
+                numbers = sorted({n for c in mine for n in _cited_as(c, citations)})
+                outlets.append(f'<span class="kz-claim" title="{esc(quote)}">{esc(outlet)}</span>{markers_html(numbers, turn)}')
+            items.append(f'<li><span class="kz-side">{esc(side)}</span>: {", ".join(outlets)}</li>')
+        notes.append(
+            f'<div class="kz-conflict" role="note"><div class="kz-conflict-h">Sources disagree on {esc(conflict.topic)}</div>'
+            f'<ul>{"".join(items)}</ul></div>'
+        )
+    return "".join(notes)
+
+
 def answer_html(answer: Answer, turn: int) -> str:
     """The finished answer: cited sentences or a refusal, then which backend and model answered."""
     if answer.refused:
@@ -127,7 +190,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     else:
         body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
     error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""
-    return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{error}{meta_html(answer)}</div>'
+    conflicts = "" if answer.refused else conflicts_html(answer.conflicts, answer.citations, turn)
+    return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{conflicts}{error}{meta_html(answer)}</div>'
 
 
 def notice_html(kind: str, title: str, message: str) -> str:
@@ -185,7 +249,8 @@ def sources_html(turns: list[dict], articles: dict[str, Article]) -> str:
     groups = []
     for i, t in enumerate(reversed([t for t in turns if t["citations"]])):
         cards = "".join(citation_html(c, articles.get(c.article_id), t["turn"]) for c in t["citations"])
-        summary = f'<span class="kz-turn">Answer {t["turn"]}</span> {esc(_oneline(t["question"]))}'
+        label = t.get("label") or f"Answer {t['turn']}"
+        summary = f'<span class="kz-turn">{esc(label)}</span> {esc(_oneline(t["question"]))}'
         groups.append(f'<details class="kz-group" {"open" if i == 0 else ""}><summary>{summary}</summary>{cards}</details>')
     return f'<div class="kz-sources">{"".join(groups)}</div>' if groups else EMPTY_SOURCES
 
@@ -211,13 +276,105 @@ def history_text(answer: Answer) -> str:
     return re.sub(r"\s*\[\d+\]", "", answer.text).strip()
 
 
+# --- the briefing and the glossary: the same sentence, marker and source-card rendering ------
+
+
+GLOSSARY_TURN = "g"  # anchor key of the glossary's own source cards (answers use their turn number)
+_CLAIMS = re.compile(r"^(On [^:]+):\s+(.+)$")  # "On <topic>: <outlet (side)>: “quote” [n]; …"
+
+
+def _inline_markers(text: str, numbers: Iterable[int], turn: int | str) -> str:
+    """Escaped `text` whose own [n] markers (those in `numbers`) become links."""
+    allowed = set(numbers)
+    return re.sub(r"\[(\d+)\]", lambda m: markers_html([int(m[1])], turn) if int(m[1]) in allowed else m[0], esc(text))
+
+
+def line_html(line: Line, turn: int | str) -> str:
+    """One verified briefing line. Quoted claims carry their markers inline; a disputed topic
+    ("On X: A (side): “…” [n]; B (side): “…” [m]") is shown as the topic over one claim per row."""
+    text = _oneline(line.text)
+    if not line.inline:
+        return f'<span class="kz-s">{esc(text)}</span>{markers_html(line.citations, turn)}'
+    m = _CLAIMS.match(text)
+    claims = re.split(r"(?<=\])\s*;\s+", m[2]) if m else []
+    if not m or len(claims) < 2:
+        return _inline_markers(text, line.citations, turn)
+    rows = "".join(f"<li>{_inline_markers(c, line.citations, turn)}</li>" for c in claims)
+    return f'<span class="kz-topic">{esc(m[1])}:</span><ul class="kz-claims">{rows}</ul>'
+
+
+def _cited(lines: Iterable[Line]) -> set[int]:
+    return {n for line in lines for n in line.citations}
+
+
+def briefing_citations(b: Briefing) -> list[Citation]:
+    """The citations the briefing's sections use (the glossary's live in its own panel)."""
+    used = _cited(line for s in b.sections for line in s.lines)
+    return [c for c in b.citations if c.n in used]
+
+
+def briefing_html(b: Briefing, turn: int, seconds: float | None = None) -> str:
+    """The briefing as a finished chat message: a heading per section, a cited line per row."""
+    sections = []
+    for section in b.sections:
+        rows = "".join(f"<li>{line_html(line, turn)}</li>" for line in section.lines)
+        body = f'<ul class="kz-brief-lines">{rows}</ul>' if rows else (
+            '<p class="kz-note">Nothing for this section could be verified against the articles, so it is left out.</p>')
+        sections.append(f'<div class="kz-brief-sec"><div class="kz-brief-h">{esc(section.title)}</div>{body}</div>')
+    n = len(briefing_citations(b))
+    parts = ["Briefing", esc(b.model), f"{n} cited passage{'s' if n != 1 else ''}"]
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s")
+    glossary = '<p class="kz-note">Terms are explained in the Glossary under the chat.</p>' if b.glossary else ""
+    return (
+        f'<div class="kz-answer kz-done kz-brief"><div class="kz-brief-title">{esc(_oneline(b.title))}</div>'
+        '<p class="kz-brief-sub">Every line is taken from the articles and checked against the passage it cites.</p>'
+        f'{"".join(sections)}{glossary}<div class="kz-meta">{" · ".join(parts)}</div></div>'
+    )
+
+
+def brief_progress_html(step: str | None, done: int, total: int | None, seconds: float) -> str:
+    """The placeholder while the briefing builds: "Building the briefing: <section>…"."""
+    text = f"Building the briefing: {step}…" if step else "Preparing the briefing…"
+    where = f"step {done} of {total}, " if step and total else ""
+    return (
+        f'<div class="kz-answer kz-streaming kz-brief"><span class="kz-wait">{esc(text)}</span> '
+        f'<span class="kz-progress">({where}{seconds:.0f} s)</span></div>'
+    )
+
+
+GLOSSARY_EMPTY = (
+    '<div class="kz-glossary-empty">The glossary explains terms a newcomer trips over (CSTO, 维和, Nur Otan…), '
+    "each in one or two sentences cited from the articles. It is built with the briefing: the first time takes "
+    "a few minutes on this machine, afterwards it opens at once.</div>"
+)
+
+
+def glossary_html(b: Briefing, articles: dict[str, Article]) -> str:
+    """The glossary panel: each term with its cited explanation, then the sources it cites."""
+    rows = []
+    for term, line in b.glossary:
+        ask = esc(f"What is {term}?")
+        head = (f'<dt><span class="kz-term">{esc(term)}</span>'
+                f'<button type="button" class="kz-term-ask" data-ask="{ask}" title="{ask}">Ask in chat</button></dt>')
+        body = (f"<dd>{line_html(line, GLOSSARY_TURN)}</dd>" if line
+                else '<dd class="kz-nodef">The articles do not explain this term.</dd>')
+        rows.append(f'<div class="kz-gloss-row">{head}{body}</div>')
+    used = _cited(line for _, line in b.glossary if line)
+    cards = "".join(citation_html(c, articles.get(c.article_id), GLOSSARY_TURN) for c in b.citations if c.n in used)
+    sources = (f'<details class="kz-group"><summary><span class="kz-turn">Sources</span> of the glossary</summary>{cards}</details>'
+               if cards else "")
+    return f'<div class="kz-glossary"><dl class="kz-terms">{"".join(rows)}</dl>{sources}</div>'
+
+
 # --- the chat turn -----------------------------------------------------------------------
 
 
-def controls(busy: bool, n_examples: int, clear_box: bool = False) -> list:
-    """Updates for [textbox, send, stop, clear, *examples]: only Stop works while an answer streams."""
-    box = gr.update(interactive=not busy, **({"value": ""} if clear_box else {}))
-    idle = [gr.update(interactive=not busy) for _ in range(2 + n_examples)]  # send, clear, examples
+def controls(busy: bool, n_buttons: int, clear_box: bool = False) -> list:
+    """Updates for [textbox, send, stop, clear, *buttons] (buttons: Brief me and the examples):
+    only Stop works while an answer streams."""
+    box = gr.update(interactive=not busy, **({"value": "", "placeholder": PLACEHOLDER} if clear_box else {}))
+    idle = [gr.update(interactive=not busy) for _ in range(2 + n_buttons)]  # send, clear, buttons
     return [box, idle[0], gr.update(interactive=busy), *idle[1:]]
 
 
@@ -237,24 +394,27 @@ def _replace_last(chat: list, content: str) -> list:
     return [*chat[:-1], {"role": "assistant", "content": content}]
 
 
-def make_accept(n_examples: int):
+def make_accept(n_buttons: int):
     """Step 1, not queued: show the question at once, even while another answer holds the model.
     Outputs: chat, the accepted question (for step 2), then `controls`."""
 
     def accept(question: str, chat: list) -> tuple:
-        question = (question or "").strip()
-        if not question:  # an empty submit changes nothing
-            return (gr.skip(), "", *(gr.skip() for _ in range(4 + n_examples)))
+        # Control characters and lone surrogates (invalid UTF-8 from the browser) go here, so
+        # nothing unprintable reaches the chat, the sources panel or the JSON sent back.
+        question = _printable(question or "").strip()
+        if not question:  # an empty submit changes nothing in the chat; the box says why
+            box = gr.update(value="", placeholder=EMPTY_PLACEHOLDER)
+            return (gr.skip(), "", box, *(gr.skip() for _ in range(3 + n_buttons)))
         chat = [*chat, {"role": "user", "content": question_html(question)}, {"role": "assistant", "content": QUEUED_HTML}]
-        return (chat, question, *controls(True, n_examples, clear_box=True))
+        return (chat, question, *controls(True, n_buttons, clear_box=True))
 
     return accept
 
 
-def make_respond(bot: Bot, n_examples: int):
+def make_respond(bot: Bot, n_buttons: int):
     """Step 2, queued: stream the answer into the last chat message.
     Outputs: chat, sources, history, turns, then `controls`."""
-    n_controls = 4 + n_examples
+    n_controls = 4 + n_buttons
 
     def respond(question: str, chat: list, history: list, turns: list) -> Iterator[tuple]:
         skip = gr.skip()
@@ -282,7 +442,7 @@ def make_respond(bot: Bot, n_examples: int):
                 yield (chat, skip, skip, skip, *(skip,) * n_controls)
         except Exception as e:  # shown in the chat; the session and the app carry on
             chat = _replace_last(chat, _failure(e))
-            yield (chat, skip, skip, skip, *controls(False, n_examples))
+            yield (chat, skip, skip, skip, *controls(False, n_buttons))
             return
         finally:
             # On Stop, Gradio closes this generator; closing the pipeline's releases the LLM at once.
@@ -290,16 +450,144 @@ def make_respond(bot: Bot, n_examples: int):
                 events.close()
         if answer is None:  # not expected: the pipeline always ends with Done
             chat = _replace_last(chat, notice_html("error", "No answer:", "the answer stream ended early."))
-            yield (chat, skip, skip, skip, *controls(False, n_examples))
+            yield (chat, skip, skip, skip, *controls(False, n_buttons))
             return
         chat = _replace_last(chat, answer_html(answer, turn))
         history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": history_text(answer)}]
         # The sources panel heads each group with what was searched for: the rewrite, if any.
         asked = answer.standalone_question or question
         turns = [*turns, {"turn": turn, "question": asked, "citations": answer.citations}]
-        yield (chat, sources_html(turns, bot.articles), history, turns, *controls(False, n_examples))
+        yield (chat, sources_html(turns, bot.articles), history, turns, *controls(False, n_buttons))
 
     return respond
+
+
+# --- the briefing and glossary turns ----------------------------------------------------------
+
+_BRIEF_LOCK = threading.Lock()  # one build at a time; a request waiting behind it then reads the cache
+
+
+def _brief_steps(settings: Settings) -> int | None:
+    """How many progress steps a build has (sections, then glossary terms), for "step k of n"."""
+    try:
+        spec = yaml.safe_load((settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
+        terms = yaml.safe_load((settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
+        return len(spec["sections"]) + len(terms["terms"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def run_briefing(bot: Bot, build: Callable = briefing, tick: float = 1.0) -> Iterator[tuple[str | None, int, Briefing | None]]:
+    """Build the briefing (instant when cached) in a thread. Yields (step, steps so far, None) on
+    each progress step and every `tick` seconds, then (None, n, briefing); a build error is raised.
+    Closing this generator (Stop) leaves the build running: it finishes into the cache."""
+    events: queue.Queue = queue.Queue()
+
+    def work():
+        try:
+            with _BRIEF_LOCK:
+                events.put(("done", build(bot, progress=lambda step: events.put(("step", step)))))
+        except Exception as e:  # handed to the caller, who words it
+            events.put(("error", e))
+
+    threading.Thread(target=work, name="kz-briefing", daemon=True).start()
+    step, n = None, 0
+    while True:
+        try:
+            kind, value = events.get(timeout=tick)
+        except queue.Empty:
+            yield step, n, None
+            continue
+        if kind == "error":
+            raise value
+        if kind == "done":
+            yield None, n, value
+            return
+        step, n = str(value), n + 1
+        yield step, n, None
+
+
+def cached_briefing(bot: Bot) -> Briefing | None:
+    """The briefing if it is already cached, without building it (for the glossary at page load)."""
+    import json
+
+    path = cache_path(bot)
+    try:
+        return Briefing.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def make_accept_brief(n_buttons: int):
+    """Brief me, step 1, not queued: show the request at once. Outputs: chat, then `controls`."""
+
+    def accept_brief(chat: list) -> tuple:
+        chat = [*chat, {"role": "user", "content": question_html(BRIEF_ASKED)}, {"role": "assistant", "content": QUEUED_HTML}]
+        return (chat, *controls(True, n_buttons))
+
+    return accept_brief
+
+
+def make_brief(bot: Bot, n_buttons: int, build: Callable = briefing):
+    """Brief me, step 2, queued with the answers (it uses the same model): progress in the chat,
+    then the briefing with its sources in the panel, and the glossary filled in.
+    Outputs: chat, sources, turns, glossary panel, glossary button, then `controls`."""
+    total = _brief_steps(bot.settings)
+    n_controls = 4 + n_buttons
+
+    def brief(chat: list, turns: list) -> Iterator[tuple]:
+        skip = gr.skip()
+        turn, t0 = len(turns) + 1, time.perf_counter()
+        result = None
+        try:
+            for step, n, result in run_briefing(bot, build):
+                if result is None:
+                    chat = _replace_last(chat, brief_progress_html(step, n, total, time.perf_counter() - t0))
+                    yield (chat, skip, skip, skip, skip, *(skip,) * n_controls)
+        except Exception as e:  # shown in the chat; the session and the app carry on
+            yield (_replace_last(chat, _failure(e)), skip, skip, skip, skip, *controls(False, n_buttons))
+            return
+        chat = _replace_last(chat, briefing_html(result, turn, time.perf_counter() - t0))
+        turns = [*turns, {"turn": turn, "label": "Briefing", "question": result.title, "citations": briefing_citations(result)}]
+        yield (chat, sources_html(turns, bot.articles), turns, glossary_html(result, bot.articles),
+               gr.update(visible=False), *controls(False, n_buttons))
+
+    return brief
+
+
+def make_glossary(bot: Bot, build: Callable = briefing):
+    """"Build glossary", queued with the answers: progress in the panel, then the glossary.
+    Outputs: glossary panel, its button."""
+    total = _brief_steps(bot.settings)
+
+    def build_glossary() -> Iterator[tuple]:
+        t0, result = time.perf_counter(), None
+        try:
+            for step, n, result in run_briefing(bot, build):
+                if result is None:
+                    yield (brief_progress_html(step, n, total, time.perf_counter() - t0), gr.update(interactive=False))
+        except Exception as e:
+            yield (_failure(e), gr.update(interactive=True, value="Try again"))
+            return
+        yield (glossary_html(result, bot.articles), gr.update(visible=False))
+
+    return build_glossary
+
+
+def make_load_glossary(bot: Bot):
+    """At page load: show the glossary if the briefing is cached; otherwise leave the Build button."""
+
+    def load_glossary() -> tuple:
+        try:
+            b = cached_briefing(bot)
+        except Exception as e:  # no model or index yet: the Build button stays, and says why when used
+            log.info("glossary not loaded: %s", e)
+            b = None
+        if b is None:
+            return gr.skip(), gr.skip()
+        return glossary_html(b, bot.articles), gr.update(visible=False)
+
+    return load_glossary
 
 
 def _message_text(message: dict) -> str:
@@ -314,9 +602,11 @@ def mark_stopped(chat: list) -> list:
     if chat and chat[-1].get("role") == "assistant":
         text = _message_text(chat[-1])
         if "kz-streaming" in text:
-            note = '<div class="kz-note">Stopped. This partial answer was not checked and is not kept for follow-ups.</div>'
+            note = ('<div class="kz-note">Stopped. The briefing goes on building in the background; '
+                    "click Brief me again later to see it.</div>" if "kz-brief" in text else
+                    '<div class="kz-note">Stopped. This partial answer was not checked and is not kept for follow-ups.</div>')
             text = text.replace("kz-answer kz-streaming", "kz-answer kz-stopped", 1)
-            text = re.sub(r'<span class="kz-wait">[^<]*</span>', "", text)
+            text = re.sub(r'<span class="kz-(?:wait|progress)">[^<]*</span>', "", text)
             chat = [*chat[:-1], {"role": "assistant", "content": text.removesuffix("</div>") + note + "</div>"}]
     return chat
 
@@ -326,10 +616,12 @@ def mark_stopped(chat: list) -> list:
 
 def build_app(bot: Bot) -> gr.Blocks:
     """The Blocks app for one shared Bot; launch it with `launch` so the theme and assets apply."""
-    accept, respond = make_accept(len(EXAMPLES)), make_respond(bot, len(EXAMPLES))
+    n_buttons = len(EXAMPLES) + 1  # the examples and Brief me: idle while an answer streams
+    accept, respond = make_accept(n_buttons), make_respond(bot, n_buttons)
+    accept_brief, brief = make_accept_brief(n_buttons), make_brief(bot, n_buttons)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         history = gr.State([])  # role/content dicts in plain text, for follow-up rewriting
-        turns = gr.State([])  # per answer: turn number, question, citations
+        turns = gr.State([])  # per answer or briefing: turn number, label, question, citations
         asked = gr.State("")  # the question handed from the accept step to the answer step
 
         gr.HTML(f'<header class="kz-header"><h1>{esc(TITLE)}</h1></header>', js_on_load=None)
@@ -346,37 +638,59 @@ def build_app(bot: Bot) -> gr.Blocks:
                 )
                 with gr.Row(elem_classes="kz-ask"):
                     box = gr.Textbox(
-                        show_label=False, placeholder="Ask about the January 2022 unrest…", elem_id="kz-question",
+                        show_label=False, placeholder=PLACEHOLDER, elem_id="kz-question",
                         scale=6, min_width=220, lines=1, max_lines=4, autofocus=True, submit_btn=False,
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="kz-send")
                     stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, interactive=False, elem_id="kz-stop")
-                clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="kz-clear")
+                with gr.Row(elem_classes="kz-tools"):
+                    brief_btn = gr.Button("Brief me", size="sm", variant="secondary", elem_id="kz-brief-btn")
+                    clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="kz-clear")
+                with gr.Accordion("Glossary", open=False, elem_id="kz-glossary"):
+                    glossary = gr.HTML(GLOSSARY_EMPTY, elem_id="kz-glossary-panel", js_on_load=None)
+                    build_glossary = gr.Button("Build glossary", size="sm", variant="secondary", elem_id="kz-build-glossary")
             with gr.Column(scale=2, min_width=320, elem_id="kz-sources-col"):
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="kz-sources", js_on_load=None)
 
-        ctrl = [box, send, stop, clear, *examples]
+        ctrl = [box, send, stop, clear, brief_btn, *examples]
         outputs = [chat, sources, history, turns, *ctrl]
         # Progress shows on the chat only, so a waiting user sees their place in the queue.
         answering = dict(concurrency_id="answer", show_progress="minimal", show_progress_on=chat)
-        accepted = [gr.on([box.submit, send.click], accept, [box, chat], [chat, asked, *ctrl], queue=False)]
+        # Named endpoints for scripted use (tests/test_load.py): "ask" then "answer" in one session.
+        accepted = [gr.on([box.submit, send.click], accept, [box, chat], [chat, asked, *ctrl], queue=False, api_name="ask")]
         for button, q in zip(examples, EXAMPLES):
-            accepted.append(button.click(lambda c, q=q: accept(q, c), [chat], [chat, asked, *ctrl], queue=False))
-        answer_events = [a.then(respond, [asked, chat, history, turns], outputs, **answering) for a in accepted]
+            accepted.append(button.click(lambda c, q=q: accept(q, c), [chat], [chat, asked, *ctrl], queue=False,
+                                         api_visibility="private"))
+        answer_events = [
+            a.then(respond, [asked, chat, history, turns], outputs, **answering,
+                   **({"api_name": "answer"} if i == 0 else {"api_visibility": "private"}))
+            for i, a in enumerate(accepted)
+        ]
+        briefed = brief_btn.click(accept_brief, [chat], [chat, *ctrl], queue=False, api_visibility="private")
+        answer_events.append(briefed.then(brief, [chat, turns], [chat, sources, turns, glossary, build_glossary, *ctrl],
+                                          **answering, api_name="brief"))
 
         def stopped(c: list) -> tuple:
-            return (mark_stopped(c), *controls(False, len(EXAMPLES)))
+            return (mark_stopped(c), *controls(False, n_buttons))
 
         def reset() -> tuple:
-            return ([], EMPTY_SOURCES, [], [], *controls(False, len(EXAMPLES), clear_box=True))
+            return ([], EMPTY_SOURCES, [], [], *controls(False, n_buttons, clear_box=True))
 
         # The browser dispatches an event's .failure listeners once its cancellation is done, so
         # "Stopped" lands after the last streamed update instead of racing it.
         for event in answer_events:
-            event.failure(stopped, [chat], [chat, *ctrl], queue=False)
+            event.failure(stopped, [chat], [chat, *ctrl], queue=False, api_visibility="private")
         stop.click(None, None, None, cancels=answer_events, queue=False)
         for trigger in (clear.click, chat.clear):  # our button and the chat's own bin icon
-            trigger(reset, None, outputs, cancels=answer_events, queue=False)
+            trigger(reset, None, outputs, cancels=answer_events, queue=False, api_visibility="private")
+
+        # The glossary: filled at page load when the briefing is cached, else built on request.
+        build_glossary.click(lambda: (_wait_html("Waiting for the model…"), gr.update(interactive=False)), None,
+                             [glossary, build_glossary], queue=False, api_visibility="private").then(
+            make_glossary(bot), None, [glossary, build_glossary], concurrency_id="answer", show_progress="hidden",
+            api_visibility="private")
+        demo.load(make_load_glossary(bot), None, [glossary, build_glossary], show_progress="hidden",
+                  concurrency_limit=None, api_visibility="private")
     # One generation at a time by default: the embedded model cannot run two at once anyway.
     demo.queue(default_concurrency_limit=bot.settings.concurrency)
     return demo

@@ -1,6 +1,6 @@
 () => {
-  // [n] markers in answers jump to their passage in the sources panel. One delegated
-  // listener on the document survives Gradio re-rendering the chat on every token.
+  // [n] markers in answers, the briefing and the glossary jump to their passage card. One
+  // delegated listener on the document survives Gradio re-rendering the chat on every token.
   if (window.__kzCitesWired) return;
   window.__kzCitesWired = true;
   document.addEventListener("click", (event) => {
@@ -19,4 +19,19 @@
     target.classList.add("kz-active");
     target.scrollIntoView({ behavior: "smooth", block: "center" });
   }, true);
+
+  // "Ask in chat" next to a glossary term: put "What is <term>?" in the box and send it,
+  // unless an answer is streaming (the box is disabled then).
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest(".kz-term-ask");
+    if (!button) return;
+    event.preventDefault();
+    const box = document.querySelector("#kz-question textarea");
+    const send = document.querySelector("#kz-send");
+    if (!box || !send || box.disabled || send.disabled) return;
+    const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value").set;
+    setValue.call(box, button.dataset.ask || "");
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    setTimeout(() => send.click(), 60);  // let Gradio take the new value first
+  });
 }
