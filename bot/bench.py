@@ -19,6 +19,7 @@ from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .answer import build_messages
+from .conflicts import claim_passages, find_conflicts
 from .app import Bot
 from .embeddings import MiniLMEmbedding, embed
 from .ingest import run_index
@@ -119,8 +120,13 @@ def bench_llm(bot: Bot, repeats: int) -> dict:
         q = QUESTIONS[i % len(QUESTIONS)]
         llama.reset()  # no KV-cache reuse between the two measurements
         answer = bot.ask(q)
+        if "first_token" not in answer.timings:
+            continue  # refused before generation: nothing to compare
         pipe_ttft.append(answer.timings["first_token"])
-        messages = build_messages(bot.settings, q, bot.retriever.retrieve(q).passages)
+        # The very prompt the pipeline sent: passages, plus claim sentences where sources disagree.
+        passages = bot.retriever.retrieve(q).passages
+        conflicts = find_conflicts(q, bot.articles)
+        messages = build_messages(bot.settings, q, passages + claim_passages(conflicts, passages, bot.articles), conflicts)
         llama.reset()
         t0, first, n = time.perf_counter(), None, 0
         for chunk in llama.create_chat_completion(messages=[{"role": m.role.value, "content": m.content} for m in messages],

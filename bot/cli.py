@@ -117,7 +117,7 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict):
 def check(quiet: bool):
     """Verify the model files (sha256) and say which LLM backend `auto` would use."""
     from .llm import ollama_models
-    from .model_file import GGUF_NAME, assemble_gguf, embedder_onnx
+    from .model_file import assemble_gguf, embedder_onnx
 
     settings = load_settings()
     onnx = embedder_onnx()
