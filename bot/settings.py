@@ -60,8 +60,10 @@ class Settings(BaseModel):
     ollama_model: str = "qwen2.5:1.5b-instruct"
     model_dir: Path = Field(default_factory=lambda: _cache_home() / "models")
     n_ctx: int = 4096
-    # llama-cpp-python generates on cpu_count // 2 threads by default: one thread here.
-    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    # None: llama-cpp-python's default, cpu_count // 2 threads to generate and all cores for the
+    # prompt. Using every core for generation thrashed when other processes shared the two
+    # cores (80 s per answer with three processes, measured), so the default stays.
+    n_threads: int | None = None
     max_tokens: int = Field(220, ge=16, le=2048)
     temperature: float = 0.0
     request_timeout: float = 120.0  # seconds, for the Ollama backend
