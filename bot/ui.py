@@ -267,7 +267,9 @@ def intro_html(articles: Iterable[Article]) -> str:
         "Kazakhstan</strong> and what it meant for China, Russia and the CSTO, using only these articles. "
         "Every sentence is checked against the passage it cites; claims the program cannot verify are marked. "
         "Everything runs on this machine.</p>"
-        f'<ul class="kz-articles">{items}</ul><p class="kz-try">Try a question:</p></div>'
+        f'<ul class="kz-articles">{items}</ul>'
+        '<p class="kz-try">Try a question, or click <span class="kz-try-brief">Brief me</span> under the chat '
+        "for a cited overview and a glossary:</p></div>"
     )
 
 
@@ -442,7 +444,10 @@ def make_respond(bot: Bot, n_buttons: int):
                 yield (chat, skip, skip, skip, *(skip,) * n_controls)
         except Exception as e:  # shown in the chat; the session and the app carry on
             chat = _replace_last(chat, _failure(e))
-            yield (chat, skip, skip, skip, *controls(False, n_buttons))
+            idle = controls(False, n_buttons)
+            if isinstance(e, BadInput):  # the question goes back into the box, to shorten or fix
+                idle[0] = gr.update(interactive=True, value=question)
+            yield (chat, skip, skip, skip, *idle)
             return
         finally:
             # On Stop, Gradio closes this generator; closing the pipeline's releases the LLM at once.
@@ -644,7 +649,7 @@ def build_app(bot: Bot) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="kz-send")
                     stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, interactive=False, elem_id="kz-stop")
                 with gr.Row(elem_classes="kz-tools"):
-                    brief_btn = gr.Button("Brief me", size="sm", variant="secondary", elem_id="kz-brief-btn")
+                    brief_btn = gr.Button("Brief me", size="sm", variant="primary", elem_id="kz-brief-btn")
                     clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="kz-clear")
                 with gr.Accordion("Glossary", open=False, elem_id="kz-glossary"):
                     glossary = gr.HTML(GLOSSARY_EMPTY, elem_id="kz-glossary-panel", js_on_load=None)

@@ -142,6 +142,7 @@ class ScriptedBot:
     def __init__(self, script):
         self.script = script
         self.articles = {"a1": ART}
+        self.settings = Settings.load(path=Path("/nonexistent"))
         self.calls: list[tuple[str, list]] = []
 
     def stream(self, question, history=()):
@@ -214,6 +215,8 @@ def test_respond_shows_errors_as_messages_and_stays_usable(error, css, words):
     assert css in html and words in html
     controls = outs[-1][4:]
     assert controls[0]["interactive"] is True and controls[1]["interactive"] is True
+    if isinstance(error, BadInput):  # the question is handed back to be fixed
+        assert controls[0]["value"] == "What did Russia do?"
 
 
 def test_llm_failure_mid_stream_replaces_the_partial_answer_with_the_error():
@@ -226,10 +229,11 @@ def test_llm_failure_mid_stream_replaces_the_partial_answer_with_the_error():
     assert "closed the connection" in _content(outs[-1][0]) and "kz-error" in _content(outs[-1][0])
 
 
-def test_empty_question_changes_nothing():
+def test_empty_question_changes_nothing_but_the_box_says_so():
     bot = ScriptedBot([])
     accepted, *answered = _run(bot, "   ")
-    assert accepted[1] == "" and all(o == gr.skip() for i, o in enumerate(accepted) if i != 1)
+    assert accepted[1] == "" and all(o == gr.skip() for i, o in enumerate(accepted) if i not in (1, 2))
+    assert accepted[2]["placeholder"] == ui.EMPTY_PLACEHOLDER  # the box says why nothing happened
     assert len(answered) == 1 and all(o == gr.skip() for o in answered[0]) and bot.calls == []
 
 
@@ -248,3 +252,137 @@ def test_stopping_closes_the_pipeline_stream():
     next(gen), next(gen), next(gen)
     gen.close()  # what Gradio does when Stop cancels the event
     assert closed == [True]
+
+
+# --- refusal wording, conflicts, long or odd questions ------------------------------------------
+
+
+def test_refusals_decided_before_generation_do_not_name_a_model():
+    for reason, words in [("not_covered", "Not covered by the articles"), ("opinion", "Opinion question"),
+                          ("instructions", "Instructions in the question were not followed")]:
+        answer = Answer("q", "Declined.", True, [], [], "none", "none", {"total": 0.01}, refusal_reason=reason)
+        meta = ui.meta_html(answer)
+        assert words in meta and "none" not in meta and "Answered by" not in meta
+    late = Answer("q", "Declined.", True, [], [], "embedded", "m", {"total": 9.0}, refusal_reason="unverified")
+    assert "could be verified" in ui.meta_html(late) and "checked by embedded · m" in ui.meta_html(late)
+
+
+def test_question_bubble_drops_control_characters_and_cuts_very_long_questions():
+    html = ui.question_html("\x00\x07 What triggered the protests?\x1b[31m\u202e")
+    assert "\x00" not in html and "\x1b" not in html and "\u202e" not in html and "\x07" not in html
+    assert "What triggered the protests?[31m" in html
+    long = ui.question_html("why " * 12_500)
+    assert len(long) < 1200 and "(49,999 characters in all)" in long
+
+
+def _conflict():
+    from bot.conflicts import Claim, Conflict
+
+    return Conflict("the death toll <b>", [
+        Claim("a1", "Outlet & Co", "160", CIT.start, CIT.end, "the quoted claim here."),
+        Claim("a2", "Other <i>", "hundreds", 0, 10, f"Hundreds {EVIL} died."),
+    ])
+
+
+def test_conflicts_note_lists_each_outlet_and_side_escaped_with_markers_for_cited_claims():
+    html = ui.conflicts_html([_conflict()], [CIT], turn=4)
+    _no_raw_tags(html)
+    assert "Sources disagree on the death toll &lt;b&gt;" in html
+    assert '<span class="kz-side">160</span>: <span class="kz-claim"' in html and "Outlet &amp; Co</span><a class=\"kz-cite\" href=\"#kz-src-4-1\"" in html
+    assert '<span class="kz-side">hundreds</span>' in html and "Other &lt;i&gt;</span></li>" in html  # not cited: no marker
+    answer = Answer("q", "x [1]", False, [CitedSentence("x.", [1], True)], [CIT], "embedded", "m", conflicts=[_conflict()])
+    assert "Sources disagree" in ui.answer_html(answer, 4)
+    refused = Answer("q", "no", True, [], [], "embedded", "m", conflicts=[_conflict()])
+    assert "Sources disagree" not in ui.answer_html(refused, 4)
+
+
+# --- the briefing and the glossary ----------------------------------------------------------------
+
+from bot.brief import Briefing, Line, Section  # noqa: E402
+
+CIT2 = Citation(**{**CIT.__dict__, "n": 2})
+CIT3 = Citation(**{**CIT.__dict__, "n": 3})
+DISPUTED = ("On the death toll: Outlet & Co (160): “Some 160 died [sic].” [1]; Other (hundreds): "
+            f"“Hundreds {EVIL} died; many more [2] were hurt.” [2]")
+BRIEFING = Briefing(
+    f"Briefing {EVIL}",
+    [Section("What happened", [Line(f"Protests began {EVIL}.", [1])]), Section("Empty one", []),
+     Section("What remains disputed", [Line(DISPUTED, [1, 2], inline=True)])],
+    [("CSTO", Line("A Russian-led bloc.", [3])), (f"Term {EVIL}", None)],
+    [CIT, CIT2, CIT3], "tiny-model", "gen-1",
+)
+
+
+def test_briefing_renders_sections_with_markers_and_escapes_everything():
+    html = ui.briefing_html(BRIEFING, turn=5, seconds=1.5)
+    _no_raw_tags(html)
+    assert "\n" not in html  # one HTML block for the chat's Markdown parser
+    assert '<div class="kz-brief-h">What happened</div>' in html and "Protests began &lt;script&gt;" in html
+    assert 'href="#kz-src-5-1"' in html and "Nothing for this section could be verified" in html
+    # The disputed line: the topic over one row per claim, its own [n] markers as links.
+    assert '<span class="kz-topic">On the death toll:</span><ul class="kz-claims"><li>' in html
+    assert html.count('href="#kz-src-5-2"') == 2  # "[2]" inside the quote was a marker number too, kept as a link
+    assert "[sic]" in html  # brackets that are not markers stay text
+    assert "2 cited passages" in html and "tiny-model" in html  # CIT3 is the glossary's
+    assert [c.n for c in ui.briefing_citations(BRIEFING)] == [1, 2]
+
+
+def test_glossary_panel_lists_terms_with_cited_explanations_and_its_own_sources():
+    html = ui.glossary_html(BRIEFING, {"a1": ART})
+    _no_raw_tags(html)
+    assert '<span class="kz-term">CSTO</span>' in html and 'data-ask="What is CSTO?"' in html
+    assert 'href="#kz-src-g-3"' in html and 'id="kz-src-g-3"' in html and 'id="kz-src-g-1"' not in html
+    assert "The articles do not explain this term." in html
+
+
+def _brief_run(build):
+    n = len(ui.EXAMPLES) + 1
+    chat = ui.make_accept_brief(n)([{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "kept"}])[0]
+    turns = [{"turn": 1, "question": "earlier", "citations": [CIT]}]
+    return chat, list(ui.make_brief(ScriptedBot([]), n, build=build)(chat, turns))
+
+
+def test_brief_me_shows_progress_then_the_briefing_its_sources_and_the_glossary():
+    def build(bot, refresh=False, progress=None):
+        progress("What happened")
+        progress("glossary: CSTO")
+        return BRIEFING
+
+    chat, outs = _brief_run(build)
+    assert "Brief me" in chat[-2]["content"] and "Waiting for the model" in chat[-1]["content"]
+    shown = [_content(o[0]) for o in outs if o[0] != gr.skip()]
+    assert any("Building the briefing: What happened…" in h for h in shown)
+    assert any("Building the briefing: glossary: CSTO…" in h for h in shown)
+    final = outs[-1]
+    chat, sources, turns, glossary, button = final[:5]
+    assert chat[0]["content"] == "earlier" and chat[1]["content"] == "kept"  # nothing lost
+    assert "kz-brief" in _content(chat) and 'href="#kz-src-2-1"' in _content(chat)
+    assert turns[-1]["label"] == "Briefing" and [c.n for c in turns[-1]["citations"]] == [1, 2]
+    assert sources.index("Briefing") < sources.index("Answer 1") and 'id="kz-src-2-2"' in sources
+    assert "kz-term" in glossary and button["visible"] is False
+    assert final[5 + 1]["interactive"] is True  # send is enabled again
+
+
+def test_brief_me_failure_is_a_message_and_the_chat_stays():
+    def build(bot, refresh=False, progress=None):
+        raise LLMError("Ollama is not reachable at http://x")
+
+    _, outs = _brief_run(build)
+    chat = outs[-1][0]
+    assert "language model is unavailable" in _content(chat) and chat[1]["content"] == "kept"
+    assert outs[-1][5 + 1]["interactive"] is True
+
+
+def test_build_glossary_button_and_stopped_briefing():
+    outs = list(ui.make_glossary(ScriptedBot([]), build=lambda bot, refresh=False, progress=None: BRIEFING)())
+    assert "kz-term" in outs[-1][0] and outs[-1][1]["visible"] is False
+    stopped = ui.mark_stopped([{"role": "assistant", "content": ui.brief_progress_html("What happened", 1, 14, 3.0)}])
+    text = stopped[-1]["content"]
+    assert "kz-stopped" in text and "goes on building in the background" in text
+    assert "Building the briefing" not in text and "step 1 of 14" not in text
+
+
+def test_build_app_has_brief_me_and_the_glossary():
+    bot = Bot(Settings.load(path=Path("/nonexistent")))
+    config = str(ui.build_app(bot).config)
+    assert "Brief me" in config and "Build glossary" in config and "kz-glossary-panel" in config

@@ -318,3 +318,108 @@ def test_unreachable_llm_shows_a_clear_message_and_the_app_keeps_working(browser
     finally:
         p.close()
         demo.close()
+
+
+# --- the briefing, the glossary, conflicts -------------------------------------------------------
+
+
+BRIEF_SECONDS = 1800  # the first build runs ~14 LLM calls (2-4 min idle, far longer on a busy machine)
+
+
+@pytest.mark.timeout(BRIEF_SECONDS + 600)
+def test_brief_me_shows_progress_then_a_cited_briefing_whose_markers_open_sources(page, bot):
+    from bot.brief import cache_path
+
+    was_cached = cache_path(bot).exists()
+    p = page.page
+    p.click("#kz-brief-btn")
+    expect(p.locator(USER_MESSAGES).last).to_contain_text("Brief me", timeout=5_000)
+    brief = p.locator("#kz-chat .kz-brief").last
+    seen_progress, shot = False, False
+    deadline = time.monotonic() + BRIEF_SECONDS
+    while time.monotonic() < deadline and not p.locator("#kz-chat .kz-brief.kz-done").count():
+        if brief.count() and "Building the briefing:" in brief.inner_text():
+            seen_progress = True
+            if not shot:
+                page.shot("12-brief-progress")
+                shot = True
+        p.wait_for_timeout(250)
+    expect(p.locator("#kz-chat .kz-brief.kz-done")).to_have_count(1)
+    assert was_cached or seen_progress, "a first build showed no progress"
+    done = p.locator("#kz-chat .kz-brief.kz-done")
+    page.shot("13-briefing", full_page=True)
+
+    from bot.brief import briefing
+
+    b = briefing(bot)  # cached by now: the same object the UI rendered
+    headings = done.locator(".kz-brief-h").all_inner_texts()
+    assert headings == [s.title for s in b.sections]
+    assert done.locator("a.kz-cite").count() >= sum(len(line.citations) for s in b.sections for line in s.lines)
+    expect(done.locator(".kz-meta")).to_contain_text(b.model)
+    expect(p.locator("#kz-sources details.kz-group").first).to_contain_text("Briefing")
+
+    # A marker opens its passage in the sources panel, the cited span highlighted, as for answers.
+    marker = done.locator("a.kz-cite").first
+    target = marker.get_attribute("href").removeprefix("#")
+    marker.click()
+    card = p.locator(f"#{target}")
+    expect(card).to_have_class(re.compile(r"\bkz-active\b"))
+    expect(card).to_be_in_viewport()
+    article = next(a for a in bot.articles.values() if a.title == card.locator(".kz-src-title").inner_text())
+    assert card.locator("mark").inner_text() in article.text
+    page.shot("14-briefing-source")
+
+    # The glossary came with it; its markers open its own source cards, and a term can be asked.
+    p.locator("#kz-glossary").get_by_text("Glossary", exact=True).first.click()
+    panel = p.locator("#kz-glossary-panel")
+    expect(panel.locator(".kz-term")).to_have_count(len(b.glossary))
+    expect(p.locator("#kz-build-glossary")).to_be_hidden()
+    explained = panel.locator("dd a.kz-cite")
+    if explained.count():
+        explained.first.click()
+        gcard = p.locator(f"#{explained.first.get_attribute('href').removeprefix('#')}")
+        expect(gcard).to_have_class(re.compile(r"\bkz-active\b"))
+        expect(gcard.locator("mark")).to_be_visible()
+    panel.scroll_into_view_if_needed()
+    page.shot("15-glossary")
+    term = b.glossary[0][0]
+    panel.locator(".kz-term-ask").first.click()
+    expect(p.locator(USER_MESSAGES).last).to_have_text(f"What is {term}?", timeout=10_000)
+    asked = p.locator(ANSWERS).last
+    page.wait(asked)
+    expect(asked).to_have_class(re.compile(r"\bkz-done\b"))
+    # Briefing again: instant now, and a fresh page shows the glossary at once.
+    t0 = time.monotonic()
+    p.click("#kz-brief-btn")
+    expect(p.locator("#kz-chat .kz-brief.kz-done")).to_have_count(2, timeout=60_000)
+    assert time.monotonic() - t0 < 30
+    assert not page.dialogs and not page.errors, (page.dialogs, page.errors)
+
+
+@pytest.mark.timeout(600)
+def test_glossary_is_there_on_a_new_page_once_built(browser, app_url, bot):
+    from bot.brief import cache_path
+
+    if not cache_path(bot).exists():
+        pytest.skip("the briefing is not built yet (the Brief me test builds it)")
+    p = Page(browser, app_url)
+    try:
+        p.page.locator("#kz-glossary").get_by_text("Glossary", exact=True).first.click()
+        expect(p.page.locator("#kz-glossary-panel .kz-term").first).to_be_visible(timeout=60_000)
+        expect(p.page.locator("#kz-build-glossary")).to_be_hidden()
+    finally:
+        p.close()
+
+
+@pytest.mark.timeout(600)
+def test_an_answer_where_sources_disagree_says_so(page):
+    answer, _ = page.ask("How many people died in the unrest?")
+    page.shot("16-conflict", full_page=True)
+    expect(answer).to_have_class(re.compile(r"\bkz-done\b"))
+    expect(answer.locator(".kz-refusal")).to_have_count(0)
+    note = answer.locator(".kz-conflict")
+    expect(note).to_contain_text("Sources disagree on the death toll")
+    sides = note.locator("li").all_inner_texts()
+    assert len(sides) >= 2 and all(":" in s for s in sides), sides
+    for outlet in ("The Wall Street Journal", "The Spectator"):
+        expect(note).to_contain_text(outlet)
