@@ -10,6 +10,7 @@ import re
 import threading
 import time
 import unicodedata
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
@@ -17,7 +18,7 @@ from .cite import Citer
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
 from .conflicts import claim_passages, find_conflicts
-from .guard import asks_opinion, split_instructions, unknown_terms
+from .guard import asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
 from .settings import Settings
@@ -80,9 +81,15 @@ class Bot:
         """Rewrite a follow-up into a self-contained question (llama-index's condense step, with our prompt)."""
         turns = [h for h in history if h.get("role") in ("user", "assistant") and h.get("content")]
         turns = turns[-2 * self.settings.history_turns :]  # the most recent turns matter, not the oldest
-        if not turns:
+        if not turns or not is_follow_up(question):
             return question
-        convo = "\n".join(f"{t['role'].capitalize()}: {' '.join(str(t['content']).split())[:600]}" for t in turns)
+
+        def text(t: dict) -> str:
+            content = " ".join(str(t["content"]).split())[:600]
+            # Earlier questions are data too: instructions in them must not steer the rewrite.
+            return split_instructions(content)[0] if t["role"] == "user" else content
+
+        convo = "\n".join(f"{t['role'].capitalize()}: {text(t)}" for t in turns)
         prompt = self.settings.prompt("condense").format(history=convo, question=question)
         _, llm, _ = self.backend
         text = llm.complete(prompt).text.strip().splitlines()
@@ -133,7 +140,10 @@ class Bot:
         # passages (so it can be cited) and the prompt says to state each side.
         conflicts = find_conflicts(standalone, self.articles)
         passages = retrieval.passages + claim_passages(conflicts, retrieval.passages, self.articles)
-        citer = Citer(self.articles, s.support_floor, strict=s.strict)
+        # Article text is data: sentences in it that address the assistant are planted
+        # instructions, so the model never sees them and they can never be cited.
+        passages = [replace(p, text=without_instructions(p.text)) for p in passages]
+        citer = Citer(self.articles, s.support_floor, strict=s.strict, citable=lambda t: not is_instruction(t))
         citer.set_passages(passages)
         sentences = []
 

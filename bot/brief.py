@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -23,6 +23,7 @@ from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
 from .cite import Citation, Citer
 from .conflicts import all_conflicts
+from .guard import is_instruction, without_instructions
 from .retrieve import Passage
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
@@ -87,7 +88,7 @@ class Briefer:
         self.spec = yaml.safe_load((bot.settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
         self.terms = yaml.safe_load((bot.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
-        self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True)
+        self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
 
     def _passages(self, queries: list[str]) -> list[Passage]:
         seen, out = set(), []
@@ -97,7 +98,8 @@ class Briefer:
                 if p.node_id not in seen:
                     seen.add(p.node_id)
                     out.append(p)
-        return out[:MAX_PASSAGES]
+        # As in answers: planted instructions in article text are neither shown nor citable.
+        return [replace(p, text=without_instructions(p.text)) for p in out[:MAX_PASSAGES]]
 
     def _write(self, instruction: str, queries: list[str]) -> list[Line]:
         passages = self._passages(queries)

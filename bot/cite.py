@@ -207,10 +207,12 @@ def _corpus_idf(ids: tuple[str, ...], texts: tuple[str, ...]) -> dict[str, float
 class Citer:
     """Aligns answer sentences to candidate spans drawn from the retrieved passages."""
 
-    def __init__(self, articles: dict[str, Article], support_floor: float, strict: bool = False, max_spans: int = 2):
+    def __init__(self, articles: dict[str, Article], support_floor: float, strict: bool = False, max_spans: int = 2,
+                 citable=lambda sentence: True):
         self.articles = articles
         self.floor = support_floor
         self.strict = strict
+        self.citable = citable  # e.g. not a planted instruction (see guard.is_instruction)
         self.max_spans = max_spans
         self.spans: list[Span] = []
         self._seen: set[tuple[str, int]] = set()
@@ -227,7 +229,7 @@ class Citer:
                 continue
             for s, e in sentence_spans(art.text):
                 # Headings (no closing punctuation) name a topic; they assert nothing to cite.
-                if not _ENDS_SENTENCE.search(art.text[s:e]):
+                if not _ENDS_SENTENCE.search(art.text[s:e]) or not self.citable(art.text[s:e]):
                     continue
                 if e > p.start and s < p.end and (art.id, s) not in seen:
                     seen.add((art.id, s))

@@ -36,6 +36,20 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _QUESTION_WORDS = set("what who whom whose which when where why how did does do is are was were can could should would will tell explain describe give list name".split())
 
 
+_FOLLOW_UP = re.compile(
+    r"\b(?:he|she|it|they|them|him|his|her|its|their|theirs|this|that|these|those|there|then|former|latter|same|other)\b"
+    r"|^\s*(?:and|but|also|so|what about|how about|why not)\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on the conversation ("And how did China react to that?")?
+    A self-contained question is not rewritten: the rewrite costs an LLM call and can only
+    drift from what was asked."""
+    return bool(_FOLLOW_UP.search(question))
+
+
 def split_instructions(question: str) -> tuple[str, list[str]]:
     """(the question without sentences addressed to the assistant, the removed sentences)."""
     kept, removed = [], []
@@ -43,6 +57,22 @@ def split_instructions(question: str) -> tuple[str, list[str]]:
         part = question[s:e].strip()
         (removed if _INSTRUCTION.search(part) else kept).append(part)
     return _LABEL.sub("", " ".join(kept)).strip(), removed
+
+
+_ADDRESSED = re.compile(
+    r"\b(?:assistant|chatbot|language model|AI model)\b|\byou must\b|\bfrom now on\b|\b(?:tell|instruct) (?:the reader|users?)\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(sentence: str) -> bool:
+    """A sentence that addresses the assistant rather than reporting news: inside an article
+    it is a planted instruction, so it is neither shown to the model nor citable."""
+    return bool(_INSTRUCTION.search(sentence) or _ADDRESSED.search(sentence))
+
+
+def without_instructions(text: str) -> str:
+    return " ".join(text[s:e] for s, e in sentence_spans(text) if not is_instruction(text[s:e]))
 
 
 def asks_opinion(question: str) -> bool:

@@ -1,6 +1,8 @@
-"""Gradio chat UI: streamed answers, [n] markers that jump to the cited passage, a sources panel.
+"""Gradio chat UI: streamed answers, [n] markers that jump to the cited passage, a sources panel,
+"Sources disagree" notes, the cited briefing ("Brief me") and the glossary.
 
-Render helpers (pure functions: data in, HTML out) come first and the Gradio wiring after.
+Render helpers (pure functions: data in, HTML out) come first, then the event handlers, then
+the Gradio wiring. The briefing reuses the answers' sentence, marker and source-card helpers.
 Every string placed into HTML goes through `esc` here: questions, model output, article
 text and metadata. Gradio's own chat sanitizer stays on as a second line of defence, but
 the sources panel (gr.HTML) is inserted with innerHTML, so escaping is what keeps it safe.
@@ -9,6 +11,7 @@ the sources panel (gr.HTML) is inserted with innerHTML, so escaping is what keep
 from __future__ import annotations
 
 import html
+import json
 import logging
 import queue
 import re
@@ -62,11 +65,11 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
-def anchor_id(turn: int, n: int) -> str:
+def anchor_id(turn: int | str, n: int) -> str:
     return f"kz-src-{turn}-{n}"
 
 
-def markers_html(numbers: Iterable[int], turn: int) -> str:
+def markers_html(numbers: Iterable[int], turn: int | str) -> str:
     return "".join(
         f'<a class="kz-cite" href="#{anchor_id(turn, n)}" data-src="{anchor_id(turn, n)}" '
         f'title="Show source {n}">[{n}]</a>'
@@ -218,7 +221,7 @@ def byline(outlet: str, author: str | None, date: str | None) -> str:
     return " · ".join(esc(x) for x in (outlet, author or "author not named", date or "undated"))
 
 
-def citation_html(c: Citation, article: Article | None, turn: int) -> str:
+def citation_html(c: Citation, article: Article | None, turn: int | str) -> str:
     url = _safe_url(c.url)
     title = esc(c.title)
     link = (
@@ -514,8 +517,6 @@ def run_briefing(bot: Bot, build: Callable = briefing, tick: float = 1.0) -> Ite
 
 def cached_briefing(bot: Bot) -> Briefing | None:
     """The briefing if it is already cached, without building it (for the glossary at page load)."""
-    import json
-
     path = cache_path(bot)
     try:
         return Briefing.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
