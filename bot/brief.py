@@ -16,12 +16,14 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
-from .cite import Citation, Citer
+from .cite import Citation, Citer, sentence_spans
+from .embeddings import embed
 from .conflicts import all_conflicts
 from .guard import is_instruction, without_instructions
 from .retrieve import Passage
@@ -119,6 +121,21 @@ class Briefer:
                     lines.append(Line(s.text, s.citations))
         return lines
 
+    def _quote_for(self, term: dict) -> Line | None:
+        """The article sentence that best explains a term, quoted as is: a sentence that
+        contains one of its `match` phrases, closest in meaning to the term's query."""
+        candidates = [(a.id, s, e) for a in self.bot.articles.values() for s, e in sentence_spans(a.text)
+                      if any(m.lower() in a.text[s:e].lower() for m in term.get("match", [term["term"]]))
+                      and not is_instruction(a.text[s:e])]
+        if not candidates:
+            return None
+        texts = [self.bot.articles[a].text[s:e] for a, s, e in candidates]
+        vectors = embed([term["query"]] + texts)
+        best = int(np.argmax(vectors[1:] @ vectors[0]))
+        aid, s, e = candidates[best]
+        n = self.citer.cite_span(aid, s, e)
+        return Line(f"“{' '.join(texts[best].split())}” [{n}]", [n], inline=True)
+
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])
         for conflict in all_conflicts(self.bot.articles):
@@ -142,7 +159,10 @@ class Briefer:
             if progress:
                 progress(f"glossary: {t['term']}")
             lines = self._write(self.terms["instruction"].format(term=t["term"]), [t["query"]])
-            terms.append((t["term"], Line(" ".join(l.text for l in lines[:2]), sorted({n for l in lines[:2] for n in l.citations})) if lines else None))
+            if lines:
+                terms.append((t["term"], Line(" ".join(l.text for l in lines[:2]), sorted({n for l in lines[:2] for n in l.citations}))))
+            else:
+                terms.append((t["term"], self._quote_for(t)))
         _, _, model = self.bot.backend
         return Briefing(self.spec["title"], sections, terms, self.citer.all_citations(), model, self.bot.retriever.generation)
 
