@@ -91,6 +91,7 @@ class Briefer:
         self.terms = yaml.safe_load((bot.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
+        self.said: set[str] = set()
 
     def _passages(self, queries: list[str]) -> list[Passage]:
         seen, out = set(), []
@@ -117,7 +118,8 @@ class Briefer:
             if isinstance(event, Sentence) and event.sentence.supported:
                 s = event.sentence
                 # A fragment cut off by the token limit is not a claim, however well it matches.
-                if re.search(r"[.!?][\"”’)]*$", s.text) and not any(l.text == s.text for l in lines):
+                if re.search(r"[.!?][\"”’)]*$", s.text) and s.text not in self.said:
+                    self.said.add(s.text)  # a fact stated once in the whole briefing
                     lines.append(Line(s.text, s.citations))
         return lines
 
