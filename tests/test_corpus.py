@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,19 @@ from bot.corpus import Article, CorpusError, load_article, load_corpus
 
 ROOT = Path(__file__).parents[1]
 CORPUS_DIR = ROOT / "corpus"
-SEEDS_DIR = Path(os.environ.get("BOT_SEEDS_DIR") or ROOT / ".." / "shared" / "seeds")
+def _seeds_dir() -> Path:
+    """BOT_SEEDS_DIR, else shared/seeds beside the checkout (as in CI), else beside the
+    repository this one was cloned from (a scratch clone in /tmp has no shared/ beside it)."""
+    if os.environ.get("BOT_SEEDS_DIR"):
+        return Path(os.environ["BOT_SEEDS_DIR"])
+    candidates = [ROOT.parent / "shared" / "seeds"]
+    origin = subprocess.run(["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"], capture_output=True, text=True).stdout.strip()
+    if origin and "://" not in origin and ":" not in origin.split("/")[0]:
+        candidates.append(Path(origin).resolve().parent / "shared" / "seeds")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SEEDS_DIR = _seeds_dir()
 
 EXPECTED = {
     "ispi-sciorati": dict(
