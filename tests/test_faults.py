@@ -100,10 +100,14 @@ def test_questions_during_a_rebuild_are_answered_from_the_old_index(scratch, mon
         seen.append((bot.retriever.generation, bot.retriever.chunks, r.covered, len(r.passages)))
         time.sleep(0.05)
     worker.join()
-    assert len(seen) >= 3
+    new_generation = store.active_generation(scratch)
+    assert new_generation != old_generation
+    # Every answer came from a complete index: the old one, or the new one once the pointer
+    # flipped (which can happen just before the worker thread ends) -- never a half-built one.
     assert all(chunks == first.chunks and covered and n == scratch.top_k for _, chunks, covered, n in seen)
-    assert {g for g, *_ in seen} == {old_generation}  # never the half-built one
-    assert bot.retriever.generation != old_generation  # the next question moves to the new one
+    assert {g for g, *_ in seen} <= {old_generation, new_generation}
+    assert sum(g == old_generation for g, *_ in seen) >= 3  # questions kept coming during the rebuild
+    assert bot.retriever.generation == new_generation  # the next question moves to the new one
     assert bot.retriever.chunks == first.chunks
 
 
