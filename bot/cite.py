@@ -39,10 +39,6 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return [(offset + s, offset + e) for s, e in spans if text[s:e].strip()]
 
 
-def split_sentences(text: str) -> list[str]:
-    return [text[s:e].strip() for s, e in sentence_spans(text)]
-
-
 # --- key facts: numbers, dates, names ------------------------------------------------------
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -200,7 +196,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
 
 
 @lru_cache(maxsize=4)
-def _corpus_idf(ids: tuple[str, ...], texts: tuple[str, ...]) -> dict[str, float]:
+def _corpus_idf(texts: tuple[str, ...]) -> dict[str, float]:
     return idf_table([t[s:e] for t in texts for s, e in sentence_spans(t)])
 
 
@@ -216,7 +212,7 @@ class Citer:
         self.max_spans = max_spans
         self.spans: list[Span] = []
         self._seen: set[tuple[str, int]] = set()
-        self.idf = _corpus_idf(tuple(sorted(articles)), tuple(a.text for _, a in sorted(articles.items())))
+        self.idf = _corpus_idf(tuple(a.text for _, a in sorted(articles.items())))
         self.vectors = np.zeros((0, 384), dtype=np.float32)
         self.citations: dict[Span, Citation] = {}
 

@@ -738,8 +738,7 @@ def warm_up(bot: Bot) -> threading.Thread:
 
     def load():
         try:
-            bot.retriever
-            bot.backend
+            _ = bot.retriever, bot.backend  # the properties load them and keep them
         except Exception as e:  # the same error reaches the user, in words, on their first question
             log.warning("warm-up failed: %s", e)
 

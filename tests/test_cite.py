@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render
-from bot.cite import Citer, key_facts, missing_facts, sentence_spans, split_sentences
+from bot.cite import Citer, key_facts, missing_facts, sentence_spans
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -96,7 +96,3 @@ def test_model_invented_markers_are_replaced(citer):
     events = list(cite_stream(iter(["Some 164 civilians were killed [3]."]), citer))
     (s,) = [e.sentence for e in events if isinstance(e, Sentence)]
     assert "[3]" not in s.text and s.supported
-
-
-def test_split_sentences():
-    assert split_sentences("One. Two!") == ["One.", "Two!"]
