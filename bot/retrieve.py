@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import bm25s
+import numpy as np
 from llama_index.core import VectorStoreIndex
 from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from .embeddings import MiniLMEmbedding
 from .settings import Settings
 from .store import Store, StoreError
 
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 
 
@@ -57,6 +58,27 @@ def rrf(rankings: list[list[NodeWithScore]], k: int = RRF_K) -> list[tuple[NodeW
     return sorted(((nodes[i], s) for i, s in scores.items()), key=lambda p: -p[1])
 
 
+class SparseRetriever(BM25Retriever):
+    """llama-index's BM25 retriever, with a top-k taken over the chunks that share a word with the query.
+
+    bm25s picks the top k with np.argpartition over every chunk's score. When nearly all scores
+    are zero (the usual case: a question shares words with few chunks), numpy's introselect
+    degrades: 0.9 ms at 50k chunks against 0.05 ms over the non-zero scores (bench, 2026-11-25).
+    Chunks with a zero score matched no query word, so leaving them out also keeps arbitrary
+    chunks out of the fused ranking.
+    """
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        tokens = bm25s.tokenize(query_bundle.query_str, stemmer=None if self.skip_stemming else self.stemmer,
+                                token_pattern=self.token_pattern, return_ids=False, show_progress=False)[0]
+        scores = self.bm25.get_scores(tokens)
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > self.similarity_top_k:
+            hits = hits[np.argpartition(scores[hits], -self.similarity_top_k)[-self.similarity_top_k:]]
+        hits = hits[np.argsort(-scores[hits], kind="stable")]
+        return [NodeWithScore(node=metadata_dict_to_node(self.corpus[int(i)]), score=float(scores[i])) for i in hits]
+
+
 class Retriever:
     def __init__(self, settings: Settings, store: Store, embed_model: MiniLMEmbedding):
         self.settings = settings
@@ -66,7 +88,7 @@ class Retriever:
         index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embed_model)
         self.dense = index.as_retriever(similarity_top_k=min(settings.candidates, n))
         nodes = store.nodes()
-        self.sparse = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(settings.candidates, n))
+        self.sparse = SparseRetriever.from_defaults(nodes=nodes, similarity_top_k=min(settings.candidates, n))
         self.chunks = n
         self.generation = store.name
 
@@ -74,13 +96,13 @@ class Retriever:
         """Fused passages for `query`; `embedding` skips embedding it (benchmarks compare like with like)."""
         t0 = time.perf_counter()
         top_k = top_k or self.settings.top_k
-        # BM25 runs beside the dense query (Chroma's Rust core and numpy release the GIL).
-        sparse_job = _POOL.submit(self.sparse.retrieve, QueryBundle(query))
         try:
             dense = self.dense.retrieve(QueryBundle(query, embedding=embedding))
         except Exception as e:
             raise StoreError(f"the vector store failed during search ({type(e).__name__}: {e})") from None
-        sparse = sparse_job.result()
+        # Sequential: with zero scores skipped BM25 takes ~0.3 ms at 50k chunks, and a thread
+        # beside the dense query no longer saved anything measurable.
+        sparse = self.sparse.retrieve(QueryBundle(query))
         # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cos.
         cos = {n.node.node_id: 1.0 + math.log(max(n.score or 0.0, 1e-12)) for n in dense}
         best = max(cos.values(), default=0.0)
