@@ -84,3 +84,14 @@ def test_missing_index_says_how_to_fix(tmp_path):
     p = run("ask", "What triggered the protests?", env={"BOT_INDEX_DIR": str(tmp_path)})
     err = p.stderr.decode()
     assert p.returncode == 3 and "bot index" in err and "Traceback" not in err
+
+
+@pytest.mark.llm
+def test_bench_json_last_line_carries_the_ratios():
+    """`bot bench --json` runs every stage (small sizes here) and ends with one JSON line; no timing asserted."""
+    p = run("bench", "--json", "--repeats", "1", "--synthetic", "2000", "--answers", "1", timeout=900)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    last = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    assert last["retrieval_ratio"] > 0 and last["ttft_ratio"] > 0
+    assert last["retrieval"]["50k"]["chunks"] == 2000 + last["retrieval"]["corpus"]["chunks"]
+    assert last["index"]["index_noop_s"] < last["index"]["index_build_s"]

@@ -42,3 +42,23 @@ def test_rrf_rewards_agreement():
     a, b, c = (NodeWithScore(node=TextNode(id_=i, text=i), score=1.0) for i in "abc")
     fused = [n.node.node_id for n, _ in rrf([[a, b, c], [b, c, a]])]
     assert fused[0] == "b"  # ranked 2nd and 1st beats 1st and 3rd
+
+
+def test_sparse_top_k_matches_bm25s_and_skips_chunks_sharing_no_word(bot):
+    """The BM25 top-k over non-zero scores gives bm25s's own ranking, minus chunks with no query word."""
+    import bm25s
+    import numpy as np
+    from llama_index.core.schema import QueryBundle
+
+    sparse = bot.retriever.sparse
+    for q in ("Who is Karim Massimov?", "What did Russia and the CSTO do?", "颜色革命", "zzzz qqqq"):
+        got = sparse.retrieve(QueryBundle(q))
+        tokens = bm25s.tokenize(q, stemmer=sparse.stemmer, token_pattern=sparse.token_pattern, return_ids=False, show_progress=False)[0]
+        scores = sparse.bm25.get_scores(tokens)
+        expected = [i for i in np.argsort(-scores, kind="stable")[: sparse.similarity_top_k] if scores[i] > 0]
+        assert [n.score for n in got] == pytest.approx([float(scores[i]) for i in expected]), q
+        # Equal scores may come in either order; above the last score the chunks must be the same.
+        last = float(scores[expected[-1]]) if expected else 0.0
+        assert {n.node.node_id for n in got if n.score > last} == {sparse.corpus[i]["node_id"] for i in expected if scores[i] > last}
+        assert all(n.score > 0 for n in got)
+    assert sparse.retrieve(QueryBundle("zzzz qqqq")) == []
