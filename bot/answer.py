@@ -14,7 +14,7 @@ from typing import Iterator
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .cite import Citation, CitedSentence, Citer, sentence_spans
-from .conflicts import Conflict, describe
+from .conflicts import Conflict
 from .retrieve import Passage
 from .settings import Settings
 
@@ -86,10 +86,8 @@ def format_sources(passages: list[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
-def build_messages(settings: Settings, question: str, passages: list[Passage], conflicts: list[Conflict] = ()) -> list[ChatMessage]:
+def build_messages(settings: Settings, question: str, passages: list[Passage]) -> list[ChatMessage]:
     user = settings.prompt("question").format(sources=format_sources(passages), question=question)
-    for c in conflicts:
-        user += "\n\n" + settings.prompt("conflict").format(topic=c.topic, claims=describe(c, passages)).strip()
     return [
         ChatMessage(role=MessageRole.SYSTEM, content=settings.prompt("system").strip()),
         ChatMessage(role=MessageRole.USER, content=user),
@@ -149,6 +147,6 @@ def render(sentences: list[CitedSentence], strict: bool) -> str:
     for s in sentences:
         if strict and not s.supported:
             continue
-        markers = "".join(f"[{n}]" for n in s.citations)
+        markers = "" if s.inline else "".join(f"[{n}]" for n in s.citations)
         parts.append(f"{s.text} {markers}".strip())
     return " ".join(parts)

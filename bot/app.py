@@ -14,10 +14,10 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
-from .cite import Citer
+from .cite import CitedSentence, Citer
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
-from .conflicts import claim_passages, find_conflicts
+from .conflicts import claim_passages, find_conflicts, statement
 from .guard import asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
@@ -138,7 +138,7 @@ class Bot:
 
         # Where the articles disagree on what is asked, every side's sentence joins the
         # passages (so it can be cited) and the prompt says to state each side.
-        conflicts = find_conflicts(standalone, self.articles)
+        conflicts = find_conflicts(standalone, self.articles, s.conflict_floor)
         passages = retrieval.passages + claim_passages(conflicts, retrieval.passages, self.articles)
         # Article text is data: sentences in it that address the assistant are planted
         # instructions, so the model never sees them and they can never be cited.
@@ -149,7 +149,7 @@ class Bot:
 
         def tokens():
             text = ""
-            for r in llm.stream_chat(build_messages(s, standalone, passages, conflicts)):
+            for r in llm.stream_chat(build_messages(s, standalone, passages)):
                 if not text:
                     timings["first_token"] = time.perf_counter() - t0
                 text += r.delta or ""
@@ -167,6 +167,15 @@ class Bot:
             raise
         except Exception as e:
             raise LLMError(describe_error(e, s)) from None
+        # Where the sources disagree, the program quotes each side the answer did not cite.
+        kept = {n for x in sentences if x.supported for n in x.citations}
+        cited = {(c.article_id, c.start) for c in citer.all_citations() if c.n in kept}
+        for conflict in conflicts:
+            if said := statement(conflict, citer.cite_span, cited):
+                quoted = CitedSentence(said[0], said[1], supported=True, score=1.0, inline=True)
+                sentences.append(quoted)
+                yield Delta(" " + quoted.text)
+                yield Sentence(quoted)
         # Nothing verified means nothing we can stand behind: answer with the refusal.
         if not any(x.supported for x in sentences):
             yield finish([], [], "unverified" if sentences else "model")

@@ -125,8 +125,8 @@ def bench_llm(bot: Bot, repeats: int) -> dict:
         pipe_ttft.append(answer.timings["first_token"])
         # The very prompt the pipeline sent: passages, plus claim sentences where sources disagree.
         passages = bot.retriever.retrieve(q).passages
-        conflicts = find_conflicts(q, bot.articles)
-        messages = build_messages(bot.settings, q, passages + claim_passages(conflicts, passages, bot.articles), conflicts)
+        conflicts = find_conflicts(q, bot.articles, bot.settings.conflict_floor)
+        messages = build_messages(bot.settings, q, passages + claim_passages(conflicts, passages, bot.articles))
         llama.reset()
         t0, first, n = time.perf_counter(), None, 0
         for chunk in llama.create_chat_completion(messages=[{"role": m.role.value, "content": m.content} for m in messages],

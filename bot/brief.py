@@ -24,7 +24,7 @@ from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
 from .cite import Citation, Citer, sentence_spans
 from .embeddings import embed
-from .conflicts import all_conflicts
+from .conflicts import all_conflicts, quote_sides
 from .guard import is_instruction, without_instructions
 from .retrieve import Passage
 
@@ -141,11 +141,8 @@ class Briefer:
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])
         for conflict in all_conflicts(self.bot.articles):
-            parts, ns = [], []
-            for c in conflict.claims:
-                ns.append(self.citer.cite_span(c.article_id, c.start, c.end))
-                parts.append(f"{c.outlet} ({c.side}): “{' '.join(c.quote.split())}” [{ns[-1]}]")
-            section.lines.append(Line(f"On {conflict.topic}: " + "; ".join(parts), ns, inline=True))
+            text, ns = quote_sides(conflict, self.citer.cite_span)
+            section.lines.append(Line(f"On {conflict.topic}: {text}", ns, inline=True))
         return section
 
     def build(self, glossary: bool = True, progress=None) -> Briefing:

@@ -190,6 +190,7 @@ class CitedSentence:
     supported: bool = False
     score: float = 0.0
     missing: list[str] = field(default_factory=list)
+    inline: bool = False  # quotes written by the program, with their [n] markers inside `text`
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")

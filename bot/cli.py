@@ -94,7 +94,7 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict):
             out.write(event.text)
         elif isinstance(event, Sentence):
             s = event.sentence
-            marks = "".join(f"[{n}]" for n in s.citations)
+            marks = "" if s.inline else "".join(f"[{n}]" for n in s.citations)
             out.write(f" {marks}" + ("" if s.supported else " (unverified)") + " ")
         elif isinstance(event, Done):
             answer = event.answer

@@ -1,10 +1,11 @@
-"""Find where the articles disagree, so the answer states every side instead of picking one.
+"""Find where the articles disagree, so the answer quotes every side instead of picking one.
 
 Two kinds of candidates, both from `bot/assets/contested.yaml`: differing figures for the
 same quantity across articles (a number or "hundreds" next to "killed"), and sentences from
 different articles that take opposite sides of a contested question. A topic is considered
-when the question touches it; its claim sentences are then added to the passages (so each
-side can be cited) and listed in the prompt.
+when the question names it (a word from `ask`) and is about it (cosine of question and topic
+name at least `floor`). Its claim sentences join the passages, so the model sees each side,
+and `statement` quotes every side the answer left uncited, after the answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 
 from .cite import sentence_spans
 from .corpus import Article
+from .embeddings import embed
 
 TOPICS = Path(__file__).parent / "assets" / "contested.yaml"
 MAX_PER_SIDE = 2
@@ -48,6 +50,12 @@ def topics() -> list[dict]:
     return yaml.safe_load(TOPICS.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=512)
+def _vector(text: str):
+    """Embedding of a topic name or claim sentence (the same few texts come up again and again)."""
+    return embed([text])[0]
+
+
 def _touches(question: str, topic: dict) -> bool:
     q = " ".join(re.findall(r"[\w’'-]+", question.lower()))
     return any(re.search(rf"\b{re.escape(word.lower())}", q) for word in topic["ask"])
@@ -69,21 +77,29 @@ def _phrase_side(sentence: str, sides: dict[str, list[str]]) -> str | None:
     return None
 
 
-def _pick(claims: list[Claim]) -> list[Claim]:
-    """At most MAX_PER_SIDE sentences a side (keeps the prompt short): other articles first, then shorter."""
+def _pick(claims: list[Claim], rank=lambda c: len(c.quote)) -> list[Claim]:
+    """At most MAX_PER_SIDE sentences a side (keeps the prompt short): other articles first,
+    then by `rank` (shorter first, or closer to the question)."""
     kept = []
     for side in dict.fromkeys(c.side for c in claims):
         seen, first, rest = set(), [], []
-        for c in sorted((c for c in claims if c.side == side), key=lambda c: len(c.quote)):
+        for c in sorted((c for c in claims if c.side == side), key=rank):
             (rest if c.article_id in seen else first).append(c)
             seen.add(c.article_id)
         kept += (first + rest)[:MAX_PER_SIDE]
     return kept
 
 
-def find_conflicts(question: str, articles: dict[str, Article]) -> list[Conflict]:
-    """Topics the question touches on which at least two articles take different sides."""
-    return [c for t in topics() if _touches(question, t) for c in _conflict(t, articles)]
+def find_conflicts(question: str, articles: dict[str, Article], floor: float = 0.0) -> list[Conflict]:
+    """Topics the question is about on which at least two articles take different sides."""
+    touched = [t for t in topics() if _touches(question, t)]
+    if not touched:
+        return []
+    q = embed([question])[0]
+    touched = [t for t in touched if float(_vector(t["topic"]) @ q) >= floor]
+    # Of each side's sentences, those closest to the question are quoted.
+    closest = lambda c: -float(_vector(c.quote) @ q)  # noqa: E731
+    return [c for t in touched for c in _conflict(t, articles, closest)]
 
 
 def all_conflicts(articles: dict[str, Article]) -> list[Conflict]:
@@ -91,7 +107,7 @@ def all_conflicts(articles: dict[str, Article]) -> list[Conflict]:
     return [c for t in topics() for c in _conflict(t, articles)]
 
 
-def _conflict(topic: dict, articles: dict[str, Article]) -> list[Conflict]:
+def _conflict(topic: dict, articles: dict[str, Article], rank=lambda c: len(c.quote)) -> list[Conflict]:
     """[the topic's Conflict] when at least two articles take different sides, else []."""
     claims = []
     for art in articles.values():
@@ -101,23 +117,8 @@ def _conflict(topic: dict, articles: dict[str, Article]) -> list[Conflict]:
             if side:
                 claims.append(Claim(art.id, art.outlet, side, s, e, text))
     if len({c.side for c in claims}) >= 2 and len({c.article_id for c in claims}) >= 2:
-        return [Conflict(topic["topic"], _pick(claims))]
+        return [Conflict(topic["topic"], _pick(claims, rank))]
     return []
-
-
-def describe(conflict: Conflict, passages: list) -> str:
-    """One prompt line per side: its outlets and the excerpt numbers holding their sentences.
-    (Quoting the sentences again made the model copy the list instead of answering.)"""
-    lines = []
-    for side in dict.fromkeys(c.side for c in conflict.claims):
-        refs: dict[str, list[str]] = {}
-        for c in (c for c in conflict.claims if c.side == side):
-            n = next((i for i, p in enumerate(passages, 1) if p.article_id == c.article_id and p.start <= c.start and c.end <= p.end), None)
-            refs.setdefault(c.outlet, [])
-            if n and f"[{n}]" not in refs[c.outlet]:
-                refs[c.outlet].append(f"[{n}]")
-        lines.append(f"- {side}: " + ", ".join(f"{outlet} {''.join(ns)}".strip() for outlet, ns in refs.items()))
-    return "\n".join(lines)
 
 
 def claim_passages(conflicts: list[Conflict], passages: list, articles: dict[str, Article]) -> list:
@@ -131,3 +132,37 @@ def claim_passages(conflicts: list[Conflict], passages: list, articles: dict[str
             art = articles[c.article_id]
             extra.append(Passage(f"{c.article_id}@{c.start}", c.article_id, c.quote, c.start, c.end, 0.0, None, art.metadata()))
     return extra
+
+
+def quote_sides(conflict: Conflict, cite_span, per_outlet: bool = False, sides: bool = True) -> tuple[str, list[int]]:
+    """"Outlet (side): “quote” [n]; …" for the conflict's claims, numbered by
+    `cite_span(article_id, start, end)`; `per_outlet`: one quote per side and outlet;
+    `sides`: name each claim's side (never for figures: the quote gives the figure)."""
+    figures = all(re.fullmatch(_FIGURE, c.side) for c in conflict.claims)
+    parts, numbers, used = [], [], set()
+    for c in conflict.claims:
+        if per_outlet and (c.side, c.outlet) in used:
+            continue
+        used.add((c.side, c.outlet))
+        numbers.append(cite_span(c.article_id, c.start, c.end))
+        label = c.outlet if figures or not sides else f"{c.outlet} ({c.side})"
+        parts.append(f"{label}: “{' '.join(c.quote.split())}” [{numbers[-1]}]")
+    return "; ".join(parts), numbers
+
+
+STATEMENT_LEAD = "The sources differ"
+
+
+def statement(conflict: Conflict, cite_span, cited: set[tuple[str, int]]) -> tuple[str, list[int]] | None:
+    """"The sources differ: Outlet: “quote” [n]; …", to follow an answer.
+
+    Written by the program, not the model: asked to give every side, the 1.5B model usually
+    gives one. None when the answer already cites a claim of every side (`cited`: the
+    (article id, start) of each span its verified sentences cite). Only quotes and outlets,
+    so every word of it is checkable; the topic and the sides' names are shown in the UI's note.
+    """
+    sides = dict.fromkeys(c.side for c in conflict.claims)
+    if all(any((c.article_id, c.start) in cited for c in conflict.claims if c.side == side) for side in sides):
+        return None
+    text, numbers = quote_sides(conflict, cite_span, per_outlet=True, sides=False)
+    return f"{STATEMENT_LEAD}: {text}", numbers

@@ -246,6 +246,7 @@ def supports(sentence: str, quotes: list, gold: list[tuple[str, int, int]], weig
     """Do the cited quotes (objects with article_id, start, end, quote and optionally outlet, author) support the sentence?"""
     if not quotes:
         return False
+    sentence = re.sub(r"\s*\[\d+\]", "", sentence)  # markers inside quoted claims are not numbers claimed
     support = " ".join(q.quote for q in quotes)
     tokens, credit = {_norm(t) for t in _tokens(support)}, attribution(quotes)
     claim = _without(sentence, credit)  # the sentence without "The Spectator reported"

@@ -54,6 +54,11 @@ class Settings(BaseModel):
     candidates: int = Field(12, ge=1, le=100)  # per retriever, before fusion
     relevance_floor: float = 0.20  # best dense cosine below this: "not covered"
 
+    # conflicts: a contested topic counts for a question whose cosine to the topic's name
+    # reaches this (the 7 conflict gold questions: 0.46-0.94; off-topic ones that merely
+    # share a word such as "cause" or "roles": 0.04-0.33)
+    conflict_floor: float = 0.40
+
     # answer
     llm_backend: Literal["auto", "ollama", "embedded"] = "auto"
     ollama_host: str = "http://127.0.0.1:11434"

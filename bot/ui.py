@@ -78,6 +78,8 @@ def markers_html(numbers: Iterable[int], turn: int | str) -> str:
 
 
 def sentence_html(s: CitedSentence, turn: int) -> str:
+    if s.inline:  # "The sources differ: …", quoted by the program
+        return f'<div class="kz-disagree" role="note">{quoted_html(s.text, s.citations, turn)}</div>'
     text, marks = esc(_oneline(s.text)), markers_html(s.citations, turn)
     if s.supported:
         return f'<span class="kz-s">{text}</span>{marks}'
@@ -285,7 +287,7 @@ def history_text(answer: Answer) -> str:
 
 
 GLOSSARY_TURN = "g"  # anchor key of the glossary's own source cards (answers use their turn number)
-_CLAIMS = re.compile(r"^(On [^:]+):\s+(.+)$")  # "On <topic>: <outlet (side)>: “quote” [n]; …"
+_CLAIMS = re.compile(r"^(On [^:]+|The sources differ):\s+(.+)$")  # "On <topic>: <outlet (side)>: “quote” [n]; …"
 
 
 def _inline_markers(text: str, numbers: Iterable[int], turn: int | str) -> str:
@@ -294,18 +296,23 @@ def _inline_markers(text: str, numbers: Iterable[int], turn: int | str) -> str:
     return re.sub(r"\[(\d+)\]", lambda m: markers_html([int(m[1])], turn) if int(m[1]) in allowed else m[0], esc(text))
 
 
-def line_html(line: Line, turn: int | str) -> str:
-    """One verified briefing line. Quoted claims carry their markers inline; a disputed topic
-    ("On X: A (side): “…” [n]; B (side): “…” [m]") is shown as the topic over one claim per row."""
-    text = _oneline(line.text)
-    if not line.inline:
-        return f'<span class="kz-s">{esc(text)}</span>{markers_html(line.citations, turn)}'
+def quoted_html(text: str, numbers: Iterable[int], turn: int | str) -> str:
+    """Quotes the program wrote, markers inline. A disputed topic ("On X: A (side): “…” [n];
+    B (side): “…” [m]", or "The sources differ: …") is shown as the topic over one claim per row."""
+    text = _oneline(text)
     m = _CLAIMS.match(text)
     claims = re.split(r"(?<=\])\s*;\s+", m[2]) if m else []
     if not m or len(claims) < 2:
-        return _inline_markers(text, line.citations, turn)
-    rows = "".join(f"<li>{_inline_markers(c, line.citations, turn)}</li>" for c in claims)
+        return _inline_markers(text, numbers, turn)
+    rows = "".join(f"<li>{_inline_markers(c, numbers, turn)}</li>" for c in claims)
     return f'<span class="kz-topic">{esc(m[1])}:</span><ul class="kz-claims">{rows}</ul>'
+
+
+def line_html(line: Line, turn: int | str) -> str:
+    """One verified briefing line."""
+    if not line.inline:
+        return f'<span class="kz-s">{esc(_oneline(line.text))}</span>{markers_html(line.citations, turn)}'
+    return quoted_html(line.text, line.citations, turn)
 
 
 def _cited(lines: Iterable[Line]) -> set[int]:
