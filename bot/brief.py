@@ -92,6 +92,7 @@ class Briefer:
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
         self.said: set[str] = set()
+        self.quoted: set[tuple[str, int, int]] = set()  # (article id, start, end) of quoted sentences
 
     def _passages(self, queries: list[str]) -> list[Passage]:
         seen, out = set(), []
@@ -129,12 +130,17 @@ class Briefer:
         candidates = [(a.id, s, e) for a in self.bot.articles.values() for s, e in sentence_spans(a.text)
                       if any(m.lower() in a.text[s:e].lower() for m in term.get("match", [term["term"]]))
                       and not is_instruction(a.text[s:e])]
+        # A sentence quoted once is not quoted again; one naming the term in full says more.
+        candidates = [c for c in candidates if c not in self.quoted]
+        full = [c for c in candidates if term["term"].lower() in self.bot.articles[c[0]].text[c[1]:c[2]].lower()]
+        candidates = full or candidates
         if not candidates:
             return None
         texts = [self.bot.articles[a].text[s:e] for a, s, e in candidates]
         vectors = embed([term["query"]] + texts)
         best = int(np.argmax(vectors[1:] @ vectors[0]))
         aid, s, e = candidates[best]
+        self.quoted.add((aid, s, e))
         n = self.citer.cite_span(aid, s, e)
         return Line(f"“{' '.join(texts[best].split())}” [{n}]", [n], inline=True)
 
@@ -151,7 +157,13 @@ class Briefer:
             if progress:
                 progress(spec["title"])
             task = self.spec["instruction"].format(title=spec["title"], task=spec["task"])
-            sections.append(Section(spec["title"], self._write(task, spec["queries"])))
+            lines = self._write(task, spec["queries"])
+            # Whoever the written lines leave out is introduced by a quoted article sentence.
+            for entity in spec.get("entities", []):
+                named = any(m.lower() in line.text.lower() for line in lines for m in entity["match"])
+                if not named and (quote := self._quote_for(entity)):
+                    lines.append(Line(f"{entity['term']}: {quote.text}", quote.citations, inline=True))
+            sections.append(Section(spec["title"], lines))
         sections.append(self.disputed())
         terms = []
         for t in self.terms["terms"] if glossary else []:
@@ -172,6 +184,7 @@ def cache_path(bot: Bot) -> Path:
     h = hashlib.sha256()
     for name in ("system.txt", "brief.yaml", "glossary.yaml"):
         h.update((s.prompts_dir / name).read_bytes())
+    h.update(Path(__file__).read_bytes())  # how the briefing is built
     h.update(bot.backend[2].encode())
     h.update(Path(__file__).parents[0].joinpath("assets", "contested.yaml").read_bytes())
     return s.index_dir / f"brief-{bot.retriever.generation}-{h.hexdigest()[:12]}.json"

@@ -30,6 +30,7 @@ CATEGORIES = {
     "conflict": "conflict",
     "people": "people",
     "chinese_terms": "terms",
+    "glossary": "glossary",
     "follow_up": "followup",
     "out_of_corpus": "ooc",
     "adversarial": "adversarial",
