@@ -13,11 +13,14 @@ import unicodedata
 from dataclasses import replace
 from typing import Iterable, Iterator
 
+import yaml
+
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
 from .cite import CitedSentence, Citer
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
 from .conflicts import claim_passages, find_conflicts, statement
+from .glossary import asked_term, best_quote
 from .guard import asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
@@ -49,6 +52,9 @@ class Bot:
         self.settings = settings or Settings.load()
         self.articles = {a.id: a for a in load_corpus(self.settings.corpus_dir)}
         self.corpus_text = "\n".join(f"{a.title} {a.outlet} {a.author or ''} {a.text}" for a in self.articles.values())
+        self.terms = yaml.safe_load((self.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))["terms"]
+        # What the guard counts as mentioned: the articles, plus the glossary's own names ("EAEU").
+        self.known_text = self.corpus_text + "\n" + " ".join(n for t in self.terms for n in [t["term"], *t.get("match", [])])
         self.embed_model = MiniLMEmbedding()
         self._retriever: Retriever | None = None
         self._backend: tuple[str, object, str] | None = None
@@ -127,7 +133,7 @@ class Bot:
         except Exception as e:
             raise LLMError(describe_error(e, s)) from None
         rewritten = standalone if standalone != question else None
-        if unknown_terms(standalone, self.corpus_text):
+        if unknown_terms(standalone, self.known_text):
             yield finish([], [], "not_covered")
             return
         retrieval = self.retriever.retrieve(standalone)
@@ -167,15 +173,22 @@ class Bot:
             raise
         except Exception as e:
             raise LLMError(describe_error(e, s)) from None
-        # Where the sources disagree, the program quotes each side the answer did not cite.
+        # Quotes the program adds after the answer (verbatim, so supported by construction): a
+        # definition question gets the article's own explanation of the term, and where the
+        # sources disagree, each side the answer did not cite is quoted.
         kept = {n for x in sentences if x.supported for n in x.citations}
         cited = {(c.article_id, c.start) for c in citer.all_citations() if c.n in kept}
-        for conflict in conflicts:
-            if said := statement(conflict, citer.cite_span, cited):
-                quoted = CitedSentence(said[0], said[1], supported=True, score=1.0, inline=True)
-                sentences.append(quoted)
-                yield Delta(" " + quoted.text)
-                yield Sentence(quoted)
+        quotes = []
+        if (term := asked_term(standalone, self.terms)) and (span := best_quote(term, self.articles)):
+            if span[:2] not in cited:
+                art, n = self.articles[span[0]], citer.cite_span(*span)
+                quotes.append((f"{art.outlet}: “{' '.join(art.text[span[1]:span[2]].split())}” [{n}]", [n]))
+        quotes += [said for conflict in conflicts if (said := statement(conflict, citer.cite_span, cited))]
+        for text, numbers in quotes:
+            quoted = CitedSentence(text, numbers, supported=True, score=1.0, inline=True)
+            sentences.append(quoted)
+            yield Delta(" " + quoted.text)
+            yield Sentence(quoted)
         # Nothing verified means nothing we can stand behind: answer with the refusal.
         if not any(x.supported for x in sentences):
             yield finish([], [], "unverified" if sentences else "model")

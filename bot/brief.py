@@ -16,15 +16,14 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
-from .cite import Citation, Citer, sentence_spans
-from .embeddings import embed
+from .cite import Citation, Citer
 from .conflicts import all_conflicts, quote_sides
+from .glossary import best_quote
 from .guard import is_instruction, without_instructions
 from .retrieve import Passage
 
@@ -125,24 +124,14 @@ class Briefer:
         return lines
 
     def _quote_for(self, term: dict) -> Line | None:
-        """The article sentence that best explains a term, quoted as is: a sentence that
-        contains one of its `match` phrases, closest in meaning to the term's query."""
-        candidates = [(a.id, s, e) for a in self.bot.articles.values() for s, e in sentence_spans(a.text)
-                      if any(m.lower() in a.text[s:e].lower() for m in term.get("match", [term["term"]]))
-                      and not is_instruction(a.text[s:e])]
-        # A sentence quoted once is not quoted again; one naming the term in full says more.
-        candidates = [c for c in candidates if c not in self.quoted]
-        full = [c for c in candidates if term["term"].lower() in self.bot.articles[c[0]].text[c[1]:c[2]].lower()]
-        candidates = full or candidates
-        if not candidates:
+        """The article sentence that best explains a term, quoted as is (each sentence once)."""
+        span = best_quote(term, self.bot.articles, exclude=self.quoted)
+        if span is None:
             return None
-        texts = [self.bot.articles[a].text[s:e] for a, s, e in candidates]
-        vectors = embed([term["query"]] + texts)
-        best = int(np.argmax(vectors[1:] @ vectors[0]))
-        aid, s, e = candidates[best]
-        self.quoted.add((aid, s, e))
-        n = self.citer.cite_span(aid, s, e)
-        return Line(f"“{' '.join(texts[best].split())}” [{n}]", [n], inline=True)
+        self.quoted.add(span)
+        n = self.citer.cite_span(*span)
+        aid, s, e = span
+        return Line(f"“{' '.join(self.bot.articles[aid].text[s:e].split())}” [{n}]", [n], inline=True)
 
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])

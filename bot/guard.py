@@ -10,6 +10,7 @@ article mentions at all is refused before the model can invent an answer.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .cite import name_groups, sentence_spans, words
 
@@ -85,17 +86,34 @@ def _date_mentioned(date: str, text: str) -> bool:
     return bool(re.search(rf"{month}\W+(?:\w+\W+){{0,4}}?{year}|{year}\W+(?:\w+\W+){{0,4}}?{month}", text))
 
 
-def unknown_terms(question: str, corpus_text: str) -> list[str]:
-    """Years, month-year dates and multi-word names in the question that no article mentions.
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")  # "GDP", "FIFA", "NGOs"
 
-    Single capitalised words are left to the model: demonyms and common terms ("American",
-    "GDP") would turn away too many fair questions.
+
+@lru_cache(maxsize=4)
+def _initialisms(text: str) -> frozenset[str]:
+    """Initials of every run of 3-6 words, skipping "and", "of" and "the" ("liquefied petroleum
+    gas" -> "lpg", "Belt and Road Initiative" -> "bri"): an acronym may stand for words the
+    articles spell out. Generous on purpose: a spurious match only leaves the question to the model."""
+    ws = [w for w in re.findall(r"[A-Za-z][\w’'-]*", text) if w.lower() not in ("and", "of", "the")]
+    runs = {"".join(w[0] for w in ws[i : i + n]).lower() for n in range(3, 7) for i in range(len(ws) - n + 1)}
+    # Two letters match too many ordinary word pairs; only two capitalised words count ("European Union").
+    return frozenset(runs | {(a[0] + b[0]).lower() for a, b in zip(ws, ws[1:]) if a[0].isupper() and b[0].isupper()})
+
+
+def unknown_terms(question: str, corpus_text: str) -> list[str]:
+    """Years, month-year dates, acronyms and multi-word names in the question that no article mentions.
+
+    Other single capitalised words are left to the model: demonyms ("American") would turn
+    away fair questions. An acronym the articles never use ("GDP", "FIFA") names something
+    they do not cover; `corpus_text` should include the glossary's terms ("EAEU").
     """
     text = " ".join(corpus_text.split())
     have = set(words(text))
     dates = _DATE.findall(question)
     missing = [d for d in dates if not _date_mentioned(d, text)]
     missing += [y for y in _YEAR.findall(question) if y not in have and not any(y in d for d in dates)]
+    missing += [a for a in _ACRONYM.findall(question)
+                if not {a.lower(), a.lower().rstrip("s")} & (have | _initialisms(text))]
     months = {m.lower() for m in _MONTHS}
     for group in name_groups(question):
         group = {w for w in group if w not in _QUESTION_WORDS and w not in months}

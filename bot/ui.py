@@ -78,8 +78,9 @@ def markers_html(numbers: Iterable[int], turn: int | str) -> str:
 
 
 def sentence_html(s: CitedSentence, turn: int) -> str:
-    if s.inline:  # "The sources differ: …", quoted by the program
-        return f'<div class="kz-disagree" role="note">{quoted_html(s.text, s.citations, turn)}</div>'
+    if s.inline:  # quoted by the program: a term's explanation, or "The sources differ: …"
+        kind = "kz-quoted kz-disagree" if _CLAIMS.match(_oneline(s.text)) else "kz-quoted"
+        return f'<div class="{kind}" role="note">{quoted_html(s.text, s.citations, turn)}</div>'
     text, marks = esc(_oneline(s.text)), markers_html(s.citations, turn)
     if s.supported:
         return f'<span class="kz-s">{text}</span>{marks}'

@@ -1,0 +1,48 @@
+"""Glossary terms (prompts/glossary.yaml): which term a question asks about, and the article
+sentence that best explains a term, quoted as is.
+
+Used by the briefing (its glossary and the people it introduces) and by answers: a question
+such as "What is the CSTO?" gets, after the model's answer, the article's own explanation.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .cite import sentence_spans
+from .corpus import Article
+from .embeddings import embed
+from .guard import is_instruction
+
+# "What is/are/was …", "What's …", "What does … mean", "Define …", "Explain …", "Who are …"
+_DEFINITION = re.compile(r"^\s*(?:what(?:'s|’s|\s+(?:is|are|was|were|does|do))|define|explain|who\s+(?:is|are|was|were))\b", re.I)
+
+
+def _names(term: dict) -> list[str]:
+    return term.get("match", [term["term"]])
+
+
+def asked_term(question: str, terms: list[dict]) -> dict | None:
+    """The term a definition question ("What is the CSTO?") asks about, if it is in the glossary."""
+    if not _DEFINITION.search(question):
+        return None
+    low = question.lower()
+    hits = [t for t in terms if any(re.search(rf"(?<!\w){re.escape(m.lower())}(?!\w)", low) for m in _names(t))]
+    return hits[0] if len(hits) == 1 else None  # a question naming several terms is not a definition
+
+
+def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset()) -> tuple[str, int, int] | None:
+    """(article id, start, end) of the sentence that explains `term` best: one containing a
+    `match` phrase (the term in full preferred), closest in meaning to the term's `query`."""
+    candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
+                  if any(m.lower() in a.text[s:e].lower() for m in _names(term))
+                  and re.search(r"[.!?][\"”’)]*$", a.text[s:e]) and not is_instruction(a.text[s:e])
+                  and (a.id, s, e) not in exclude]
+    full = [c for c in candidates if term["term"].lower() in articles[c[0]].text[c[1]:c[2]].lower()]
+    candidates = full or candidates
+    if not candidates:
+        return None
+    vectors = embed([term["query"]] + [articles[a].text[s:e] for a, s, e in candidates])
+    return candidates[int(np.argmax(vectors[1:] @ vectors[0]))]
