@@ -386,3 +386,13 @@ def test_build_app_has_brief_me_and_the_glossary():
     bot = Bot(Settings.load(path=Path("/nonexistent")))
     config = str(ui.build_app(bot).config)
     assert "Brief me" in config and "Build glossary" in config and "kz-glossary-panel" in config
+
+
+def test_program_quotes_render_as_a_block_with_linked_markers_one_claim_per_row():
+    differ = CitedSentence("The sources differ: The Spectator: “Some 164 <civilians> were killed.” [2]; "
+                           "The Wall Street Journal: “160 people have died.” [3]", [2, 3], True, inline=True)
+    html = ui.sentence_html(differ, 5)
+    assert 'class="kz-quoted kz-disagree"' in html and html.count("<li>") == 2
+    assert "&lt;civilians&gt;" in html and html.count('class="kz-cite"') == 2
+    term = ui.sentence_html(CitedSentence("ISPI: “The SCO is a regional body.” [4]", [4], True, inline=True), 5)
+    assert 'class="kz-quoted"' in term and "kz-disagree" not in term and term.count('class="kz-cite"') == 1

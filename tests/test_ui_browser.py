@@ -423,3 +423,12 @@ def test_an_answer_where_sources_disagree_says_so(page):
     assert len(sides) >= 2 and all(":" in s for s in sides), sides
     for outlet in ("The Wall Street Journal", "The Spectator"):
         expect(note).to_contain_text(outlet)
+    # The answer itself quotes the sides, each quote with a working marker.
+    quoted = answer.locator(".kz-quoted.kz-disagree")
+    expect(quoted).to_contain_text("The sources differ")
+    expect(quoted.locator("li")).to_have_count(3)  # 160 (WSJ), 164 (The Spectator), hundreds (China-US Focus)
+    marker = quoted.locator("a.kz-cite").first
+    target = marker.get_attribute("href").removeprefix("#")
+    marker.click()
+    expect(page.page.locator(f"#{target}")).to_have_class(re.compile(r"\bkz-active\b"))
+    expect(page.page.locator(f"#{target} mark")).to_be_visible()
