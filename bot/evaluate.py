@@ -476,16 +476,21 @@ def load_thresholds(path: Path = THRESHOLDS_PATH) -> dict:
     return {"min": data.get("min", {}), "max": data.get("max", {})}
 
 
-def check_gate(overall: dict, thresholds: dict) -> tuple[list[str], list[str]]:
-    """(failures, skipped): one message per metric outside its bound; metrics not measured are skipped."""
+def check_gate(overall: dict, thresholds: dict, categories: dict | None = None) -> tuple[list[str], list[str]]:
+    """(failures, skipped): one message per metric outside its bound; metrics not measured are skipped.
+    `thresholds["categories"]` holds bounds for single categories ("conflict.pass_rate")."""
     failures, skipped = [], []
-    for kind, bounds in (("min", thresholds.get("min", {})), ("max", thresholds.get("max", {}))):
-        for key, bound in bounds.items():
-            value = overall.get(key)
-            if value is None:
-                skipped.append(key)
-            elif (kind == "min" and value < bound) or (kind == "max" and value > bound):
-                failures.append(f"{key} = {value:g} {'<' if kind == 'min' else '>'} {kind} {bound:g}")
+    scopes = [("", overall, thresholds)]
+    for cat, bounds in thresholds.get("categories", {}).items():
+        scopes.append((f"{cat}.", (categories or {}).get(cat, {}), bounds))
+    for prefix, values, limits in scopes:
+        for kind, bounds in (("min", limits.get("min", {})), ("max", limits.get("max", {}))):
+            for key, bound in bounds.items():
+                value = values.get(key)
+                if value is None:
+                    skipped.append(prefix + key)
+                elif (kind == "min" and value < bound) or (kind == "max" and value > bound):
+                    failures.append(f"{prefix}{key} = {value:g} {'<' if kind == 'min' else '>'} {kind} {bound:g}")
     return failures, skipped
 
 
@@ -690,7 +695,7 @@ def finish(report: dict, results: list[dict], gate: bool, write_baseline: bool, 
         report["baseline_deltas"] = compare(overall, baseline.get("overall")) if not subset else {}
         report["baseline_category_deltas"] = {c: compare(a, baseline.get("categories", {}).get(c)) for c, a in categories.items()}
     if gate:
-        failures, skipped = check_gate(overall, load_thresholds(thresholds_path))
+        failures, skipped = check_gate(overall, load_thresholds(thresholds_path), categories)
         report["gate"] = {"failures": failures, "skipped": skipped}
     write_reports(report, results, report_dir)
 

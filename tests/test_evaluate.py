@@ -531,3 +531,12 @@ def test_naming_the_outlet_is_attribution_not_a_claim():
     wsj.outlet = "The Wall Street Journal"
     assert ev.supports("The WSJ says Beijing is taking a wait-and-see approach.", [wsj], gold=[])
     assert not ev.supports("The Spectator reported that Xi sent 2,500 troops to help defend Kazakhstan.", [q], gold=[])
+
+
+def test_gate_bounds_single_categories():
+    t = {**THRESHOLDS, "categories": {"conflict": {"min": {"pass_rate": 0.85}}}}
+    ok = {"hit_rate": 0.95, "fact_recall": 0.6, "false_refusals": 3, "latency_total_p95": 40.0}
+    assert ev.check_gate(ok, t, {"conflict": {"pass_rate": 1.0}}) == ([], [])
+    failures, _ = ev.check_gate(ok, t, {"conflict": {"pass_rate": 0.5}})
+    assert failures == ["conflict.pass_rate = 0.5 < min 0.85"]
+    assert ev.check_gate(ok, t, {}) == ([], ["conflict.pass_rate"])  # a subset run without conflict items
