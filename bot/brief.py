@@ -29,6 +29,7 @@ from .retrieve import Passage
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
+MAX_LINES = 6  # per written section: the prompt asks for 3-6, the model sometimes runs on
 
 
 @dataclass
@@ -90,7 +91,7 @@ class Briefer:
         self.terms = yaml.safe_load((bot.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
-        self.said: set[str] = set()
+        self.said: set[frozenset[str]] = set()  # word sets of the sentences kept so far
         self.quoted: set[tuple[str, int, int]] = set()  # (article id, start, end) of quoted sentences
 
     def _passages(self, queries: list[str]) -> list[Passage]:
@@ -118,10 +119,18 @@ class Briefer:
             if isinstance(event, Sentence) and event.sentence.supported:
                 s = event.sentence
                 # A fragment cut off by the token limit is not a claim, however well it matches.
-                if re.search(r"[.!?][\"”’)]*$", s.text) and s.text not in self.said:
-                    self.said.add(s.text)  # a fact stated once in the whole briefing
+                if re.search(r"[.!?][\"”’)]*$", s.text) and not self._said_before(s.text):
                     lines.append(Line(s.text, s.citations))
-        return lines
+        return lines[:MAX_LINES]
+
+    def _said_before(self, text: str) -> bool:
+        """A fact is stated once in the whole briefing: a sentence sharing 80% of its words with
+        an earlier one ("However, Beijing also worries…" after "Beijing also worries…") is a repeat."""
+        mine = frozenset(re.findall(r"\w+", text.lower()))
+        if any(len(mine & other) >= 0.8 * max(len(mine), len(other)) for other in self.said):
+            return True
+        self.said.add(mine)
+        return False
 
     def _quote_for(self, term: dict) -> Line | None:
         """The article sentence that best explains a term, quoted as is (each sentence once)."""
@@ -164,7 +173,22 @@ class Briefer:
             else:
                 terms.append((t["term"], self._quote_for(t)))
         _, _, model = self.bot.backend
-        return Briefing(self.spec["title"], sections, terms, self.citer.all_citations(), model, self.bot.retriever.generation)
+        citations = _renumber(sections, terms, self.citer.all_citations())
+        return Briefing(self.spec["title"], sections, terms, citations, model, self.bot.retriever.generation)
+
+
+def _renumber(sections: list[Section], terms: list, citations: list[Citation]) -> list[Citation]:
+    """Number the sources 1, 2, 3… in reading order, keeping only those a kept line cites
+    (sentences dropped as repeats or over a section's limit were numbered when they were checked)."""
+    lines = [l for s in sections for l in s.lines] + [l for _, l in terms if l]
+    order = list(dict.fromkeys(n for l in lines for n in l.citations))
+    new = {old: i for i, old in enumerate(order, 1)}
+    for l in lines:
+        l.citations = [new[n] for n in l.citations]
+        if l.inline:
+            l.text = re.sub(r"\[(\d+)\]", lambda m: f"[{new.get(int(m[1]), m[1])}]", l.text)
+    by_n = {c.n: c for c in citations}
+    return [replace(by_n[old], n=i) for old, i in new.items()]
 
 
 def cache_path(bot: Bot) -> Path:
