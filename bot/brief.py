@@ -1,4 +1,4 @@
-"""The newcomer briefing and the glossary: many small cited answers, cached per index generation.
+"""The newcomer briefing and its glossary: small cited answers and quotes, cached per index generation.
 
 Each section retrieves its own passages (no stuffing the corpus into one prompt), the LLM
 writes a few sentences, and only sentences the verifier supports are kept, each with its
@@ -132,9 +132,10 @@ class Briefer:
         self.said.add(mine)
         return False
 
-    def _quote_for(self, term: dict) -> Line | None:
-        """The article sentence that best explains a term, quoted as is (each sentence once)."""
-        span = best_quote(term, self.bot.articles, exclude=self.quoted)
+    def _quote_for(self, term: dict, once: bool = True) -> Line | None:
+        """The article sentence that best explains a term, quoted as is; `once`: not a
+        sentence already quoted in the sections (the glossary stands on its own)."""
+        span = best_quote(term, self.bot.articles, exclude=self.quoted if once else frozenset())
         if span is None:
             return None
         self.quoted.add(span)
@@ -167,11 +168,9 @@ class Briefer:
         for t in self.terms["terms"] if glossary else []:
             if progress:
                 progress(f"glossary: {t['term']}")
-            lines = self._write(self.terms["instruction"].format(term=t["term"]), [t["query"]])
-            if lines:
-                terms.append((t["term"], Line(" ".join(l.text for l in lines[:2]), sorted({n for l in lines[:2] for n in l.citations}))))
-            else:
-                terms.append((t["term"], self._quote_for(t)))
+            # Quoted, not written: the model's definitions passed the verifier yet were often
+            # wrong ("a government body … established to combat terrorism").
+            terms.append((t["term"], self._quote_for(t, once=False)))
         _, _, model = self.bot.backend
         citations = _renumber(sections, terms, self.citer.all_citations())
         return Briefing(self.spec["title"], sections, terms, citations, model, self.bot.retriever.generation)
