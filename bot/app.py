@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 import yaml
 
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
-from .cite import CitedSentence, Citer
+from .cite import CitedSentence, Citer, quote
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
 from .conflicts import claim_passages, find_conflicts, statement
@@ -103,6 +103,16 @@ class Bot:
         return rewritten if 3 <= len(rewritten) <= 400 else question
 
     # -- the answer -----------------------------------------------------------------------
+    def prompt_passages(self, question: str, retrieved: list) -> tuple[list, list]:
+        """(the passages the model is shown, the conflicts the question touches)."""
+        # Where the articles disagree on what is asked, every side's sentence joins the
+        # passages, so the model sees it and it can be cited.
+        conflicts = find_conflicts(question, self.articles, self.settings.conflict_floor)
+        passages = retrieved + claim_passages(conflicts, retrieved, self.articles)
+        # Article text is data: sentences in it that address the assistant are planted
+        # instructions, so the model never sees them and they can never be cited.
+        return [replace(p, text=without_instructions(p.text)) for p in passages], conflicts
+
     def stream(self, question: str, history: Iterable[dict] = ()) -> Iterator[Delta | Sentence | Done]:
         """Yield Delta/Sentence events as the answer streams, then Done. Raises BadInput,
         LLMError (backend unavailable or failed, message in words) or StoreError."""
@@ -142,13 +152,7 @@ class Bot:
             yield finish([], [], "not_covered")
             return
 
-        # Where the articles disagree on what is asked, every side's sentence joins the
-        # passages (so it can be cited) and the prompt says to state each side.
-        conflicts = find_conflicts(standalone, self.articles, s.conflict_floor)
-        passages = retrieval.passages + claim_passages(conflicts, retrieval.passages, self.articles)
-        # Article text is data: sentences in it that address the assistant are planted
-        # instructions, so the model never sees them and they can never be cited.
-        passages = [replace(p, text=without_instructions(p.text)) for p in passages]
+        passages, conflicts = self.prompt_passages(standalone, retrieval.passages)
         citer = Citer(self.articles, s.support_floor, strict=s.strict, citable=lambda t: not is_instruction(t))
         citer.set_passages(passages)
         sentences = []
@@ -182,7 +186,7 @@ class Bot:
         if (term := asked_term(standalone, self.terms)) and (span := best_quote(term, self.articles)):
             if span[:2] not in cited:
                 art, n = self.articles[span[0]], citer.cite_span(*span)
-                quotes.append((f"{art.outlet}: “{' '.join(art.text[span[1]:span[2]].split())}” [{n}]", [n]))
+                quotes.append((f"{art.outlet}: {quote(art.text[span[1]:span[2]], n)}", [n]))
         quotes += [said for conflict in conflicts if (said := statement(conflict, citer.cite_span, cited))]
         for text, numbers in quotes:
             quoted = CitedSentence(text, numbers, supported=True, score=1.0, inline=True)

@@ -19,7 +19,6 @@ from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .answer import build_messages
-from .conflicts import claim_passages, find_conflicts
 from .app import Bot
 from .embeddings import MiniLMEmbedding, embed
 from .ingest import run_index
@@ -123,10 +122,9 @@ def bench_llm(bot: Bot, repeats: int) -> dict:
         if "first_token" not in answer.timings:
             continue  # refused before generation: nothing to compare
         pipe_ttft.append(answer.timings["first_token"])
-        # The very prompt the pipeline sent: passages, plus claim sentences where sources disagree.
-        passages = bot.retriever.retrieve(q).passages
-        conflicts = find_conflicts(q, bot.articles, bot.settings.conflict_floor)
-        messages = build_messages(bot.settings, q, passages + claim_passages(conflicts, passages, bot.articles))
+        # The very prompt the pipeline sent.
+        passages, _ = bot.prompt_passages(q, bot.retriever.retrieve(q).passages)
+        messages = build_messages(bot.settings, q, passages)
         llama.reset()
         t0, first, n = time.perf_counter(), None, 0
         for chunk in llama.create_chat_completion(messages=[{"role": m.role.value, "content": m.content} for m in messages],

@@ -21,7 +21,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
-from .cite import Citation, Citer
+from .cite import Citation, Citer, ends_sentence, quote
 from .conflicts import all_conflicts, quote_sides
 from .glossary import best_quote
 from .guard import is_instruction, without_instructions
@@ -88,7 +88,6 @@ class Briefer:
     def __init__(self, bot: Bot):
         self.bot = bot
         self.spec = yaml.safe_load((bot.settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
-        self.terms = yaml.safe_load((bot.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
         self.said: set[frozenset[str]] = set()  # word sets of the sentences kept so far
@@ -119,7 +118,7 @@ class Briefer:
             if isinstance(event, Sentence) and event.sentence.supported:
                 s = event.sentence
                 # A fragment cut off by the token limit is not a claim, however well it matches.
-                if re.search(r"[.!?][\"”’)]*$", s.text) and not self._said_before(s.text):
+                if ends_sentence(s.text) and not self._said_before(s.text):
                     lines.append(Line(s.text, s.citations))
         return lines[:MAX_LINES]
 
@@ -141,7 +140,7 @@ class Briefer:
         self.quoted.add(span)
         n = self.citer.cite_span(*span)
         aid, s, e = span
-        return Line(f"“{' '.join(self.bot.articles[aid].text[s:e].split())}” [{n}]", [n], inline=True)
+        return Line(quote(self.bot.articles[aid].text[s:e], n), [n], inline=True)
 
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])
@@ -165,7 +164,7 @@ class Briefer:
             sections.append(Section(spec["title"], lines))
         sections.append(self.disputed())
         terms = []
-        for t in self.terms["terms"] if glossary else []:
+        for t in self.bot.terms if glossary else []:
             if progress:
                 progress(f"glossary: {t['term']}")
             # Quoted, not written: the model's definitions passed the verifier yet were often

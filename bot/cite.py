@@ -196,6 +196,16 @@ class CitedSentence:
 _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
 
 
+def ends_sentence(text: str) -> bool:
+    """Closing punctuation: a claim. A heading or a fragment cut off by a token limit has none."""
+    return bool(_ENDS_SENTENCE.search(text.rstrip()))
+
+
+def quote(text: str, n: int) -> str:
+    """`text` quoted on one line, followed by its citation marker: “…” [n]."""
+    return f"“{' '.join(text.split())}” [{n}]"
+
+
 @lru_cache(maxsize=4)
 def _corpus_idf(texts: tuple[str, ...]) -> dict[str, float]:
     return idf_table([t[s:e] for t in texts for s, e in sentence_spans(t)])
@@ -226,7 +236,7 @@ class Citer:
                 continue
             for s, e in sentence_spans(art.text):
                 # Headings (no closing punctuation) name a topic; they assert nothing to cite.
-                if not _ENDS_SENTENCE.search(art.text[s:e]) or not self.citable(art.text[s:e]):
+                if not ends_sentence(art.text[s:e]) or not self.citable(art.text[s:e]):
                     continue
                 if e > p.start and s < p.end and (art.id, s) not in seen:
                     seen.add((art.id, s))

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from .cite import sentence_spans
+from .cite import quote, sentence_spans
 from .corpus import Article
-from .embeddings import embed
+from .embeddings import embed, embed_cached
 
 TOPICS = Path(__file__).parent / "assets" / "contested.yaml"
 MAX_PER_SIDE = 2
@@ -48,12 +48,6 @@ class Conflict:
 @lru_cache(maxsize=1)
 def topics() -> list[dict]:
     return yaml.safe_load(TOPICS.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=512)
-def _vector(text: str):
-    """Embedding of a topic name or claim sentence (the same few texts come up again and again)."""
-    return embed([text])[0]
 
 
 def _touches(question: str, topic: dict) -> bool:
@@ -96,9 +90,9 @@ def find_conflicts(question: str, articles: dict[str, Article], floor: float = 0
     if not touched:
         return []
     q = embed([question])[0]
-    touched = [t for t in touched if float(_vector(t["topic"]) @ q) >= floor]
+    touched = [t for t in touched if float(embed_cached(t["topic"]) @ q) >= floor]
     # Of each side's sentences, those closest to the question are quoted.
-    closest = lambda c: -float(_vector(c.quote) @ q)  # noqa: E731
+    closest = lambda c: -float(embed_cached(c.quote) @ q)  # noqa: E731
     return [c for t in touched for c in _conflict(t, articles, closest)]
 
 
@@ -146,7 +140,7 @@ def quote_sides(conflict: Conflict, cite_span, per_outlet: bool = False, sides: 
         used.add((c.side, c.outlet))
         numbers.append(cite_span(c.article_id, c.start, c.end))
         label = c.outlet if figures or not sides else f"{c.outlet} ({c.side})"
-        parts.append(f"{label}: “{' '.join(c.quote.split())}” [{numbers[-1]}]")
+        parts.append(f"{label}: {quote(c.quote, numbers[-1])}")
     return "; ".join(parts), numbers
 
 

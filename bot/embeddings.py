@@ -64,6 +64,12 @@ def embed(texts: list[str], batch: int = 32) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1024)
+def embed_cached(text: str) -> np.ndarray:
+    """Embedding of a text that comes up again and again (topic names, claim and glossary sentences)."""
+    return embed([text])[0]
+
+
 class MiniLMEmbedding(BaseEmbedding):
     """llama-index embedding model backed by `embed`; the query LRU spares repeat questions."""
 

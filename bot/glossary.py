@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
-from .cite import sentence_spans
+from .cite import ends_sentence, sentence_spans
 from .corpus import Article
-from .embeddings import embed
+from .embeddings import embed_cached
 from .guard import is_instruction
 
 # "What is/are/was …", "What's …", "What does … mean", "Define …", "Explain …", "Who are …"
@@ -38,11 +36,11 @@ def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset()) ->
     `match` phrase (the term in full preferred), closest in meaning to the term's `query`."""
     candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
                   if any(m.lower() in a.text[s:e].lower() for m in _names(term))
-                  and re.search(r"[.!?][\"”’)]*$", a.text[s:e]) and not is_instruction(a.text[s:e])
+                  and ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e])
                   and (a.id, s, e) not in exclude]
     full = [c for c in candidates if term["term"].lower() in articles[c[0]].text[c[1]:c[2]].lower()]
     candidates = full or candidates
     if not candidates:
         return None
-    vectors = embed([term["query"]] + [articles[a].text[s:e] for a, s, e in candidates])
-    return candidates[int(np.argmax(vectors[1:] @ vectors[0]))]
+    q = embed_cached(term["query"])
+    return max(candidates, key=lambda c: float(embed_cached(articles[c[0]].text[c[1]:c[2]]) @ q))
