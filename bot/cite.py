@@ -158,6 +158,30 @@ def negation_mismatch(sentence: str, support: str) -> bool:
     return (m.group(1).lower() == "yes") == bool(_NEGATION.search(support))
 
 
+def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[str]:
+    """Numbers the claim ties to a name that no cited sentence states with that number.
+
+    "Armenia contributed 2,500 troops", citing "Putin sent 2,500 troops" and "the CSTO rulers
+    of Armenia … are impressed", has every name and number somewhere in its support, but
+    never together. The name checked is the one that precedes the number in its clause
+    (its subject, as in "X sent N"); an outlet or author named as the source is not one.
+    """
+    if len(spans) < 2:
+        return []  # one cited sentence holds every fact together already
+    skip = set(words(known))
+    unbound = []
+    for m in _NUM.finditer(sentence):
+        n = m.group().replace(",", "").rstrip(".")
+        clause = re.split(r"[,;:()]", sentence[: m.start()])[-1]
+        groups = [g for g in name_groups(clause) if not g <= skip]
+        if not groups:
+            continue
+        subject = groups[-1]
+        if not any(n in numbers(t) and subject & set(words(t)) for t in spans):
+            unbound.append(f"{n} ({' '.join(sorted(subject))})")
+    return unbound
+
+
 # --- alignment ---------------------------------------------------------------------------
 
 
@@ -274,6 +298,7 @@ class Citer:
             out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined, self._known(chosen), self.idf))
         combined = " ".join(self.spans[i].text for i in chosen)
         out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
+        out.missing += unbound_numbers(sentence, [self.spans[i].text for i in chosen], self._known(chosen))
         out.supported = out.score >= self.floor and not out.missing
         if out.supported or not self.strict:
             out.citations = [self._number(self.spans[i]) for i in chosen]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render
-from bot.cite import Citer, key_facts, missing_facts, sentence_spans
+from bot.cite import Citer, key_facts, missing_facts, sentence_spans, unbound_numbers
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -37,6 +37,26 @@ def test_names_may_come_from_the_cited_outlet_or_a_partial_name():
     assert missing_facts("According to The Spectator, 164 civilians were killed.", "Some 164 civilians were killed.", "The Spectator Francis Pike") == []
     assert missing_facts("Xi Jinping praised Tokayev.", "President Xi praised Tokayev.") == []
     assert missing_facts("Italian journalist Raffaello Pantucci praised it.", "Xi praised it.") == ["italian", "pantucci", "raffaello"]
+
+
+
+def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
+    putin = "By sending 2,500 troops to help defend Kazakhstan, at a stroke Putin has validated his Collective Security Treaty Organisation."
+    armenia = "The other CSTO rulers of Armenia, Belarus, Kyrgyzstan and Tajikistan are likely to be impressed."
+    # Every name and number is in the two sentences, but 2,500 is Putin's, not Armenia's.
+    assert unbound_numbers("Armenia contributed 2,500 troops to the CSTO mission.", [putin, armenia]) == ["2500 (armenia)"]
+    assert unbound_numbers("Putin sent 2,500 troops, and the rulers of Armenia were impressed.", [putin, armenia]) == []
+    # A source named before the figure is not its subject; one cited sentence needs no check.
+    share = "Note the words ‘our home’, which is how he sees a country in which 20 per cent of the population is Russian."
+    assert unbound_numbers("According to The Spectator, 20 percent of Kazakhstan is Russian.", [share, armenia], "The Spectator") == []
+    assert unbound_numbers("Armenia contributed 2,500 troops.", [putin]) == []
+
+
+def test_number_tied_to_the_wrong_name_is_unsupported(bot):
+    c = Citer(bot.articles, bot.settings.support_floor)
+    c.set_passages(bot.retriever.retrieve("How many soldiers did Armenia contribute to the CSTO mission?").passages)
+    s = c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")
+    assert not s.supported and "2500 (armenia)" in s.missing
 
 
 @pytest.fixture()
