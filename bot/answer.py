@@ -86,12 +86,31 @@ def format_sources(passages: list[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
+# "Is China part of …?", "Did the unrest shift …?": questions answered by yes or no.
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.IGNORECASE)
+
+
+def answer_lead(settings: Settings, question: str) -> str:
+    """Words the answer starts with, written for the model (prompts/answer_lead.txt), or "".
+
+    Asked a yes/no question, the 1.5B model echoes it as a verdict ("Yes, China is part of
+    the alliance") whatever the system prompt says; begun with "According to the excerpts,"
+    it goes on with what they say ("China is not a member of the CSTO").
+    """
+    return settings.prompt("answer_lead").strip() if _YES_NO.match(question) else ""
+
+
 def build_messages(settings: Settings, question: str, passages: list[Passage]) -> list[ChatMessage]:
+    """System and user messages; for a yes/no question a last, unfinished assistant message
+    holds the answer's first words, which the backend continues (assistant prefill)."""
     user = settings.prompt("question").format(sources=format_sources(passages), question=question)
-    return [
+    messages = [
         ChatMessage(role=MessageRole.SYSTEM, content=settings.prompt("system").strip()),
         ChatMessage(role=MessageRole.USER, content=user),
     ]
+    if lead := answer_lead(settings, question):
+        messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=lead))
+    return messages
 
 
 def is_refusal(text: str) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 import yaml
+from llama_index.core.base.llms.types import MessageRole
 
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
 from .cite import CitedSentence, Citer, quote
@@ -153,17 +154,23 @@ class Bot:
             return
 
         passages, conflicts = self.prompt_passages(standalone, retrieval.passages)
-        citer = Citer(self.articles, s.support_floor, strict=s.strict, citable=lambda t: not is_instruction(t))
+        citer = Citer(self.articles, s.support_floor, strict=s.strict, citable=lambda t: not is_instruction(t), question=standalone)
         citer.set_passages(passages)
         sentences = []
 
         def tokens():
-            text = ""
-            for r in llm.stream_chat(build_messages(s, standalone, passages)):
-                if not text:
+            messages = build_messages(s, standalone, passages)
+            # A begun answer (see answer.answer_lead): the backend streams only its continuation.
+            text = messages[-1].content if messages[-1].role == MessageRole.ASSISTANT else ""
+            yield text
+            for r in llm.stream_chat(messages):
+                delta = r.delta or ""
+                if "first_token" not in timings:
                     timings["first_token"] = time.perf_counter() - t0
-                text += r.delta or ""
-                yield r.delta or ""
+                    if text and delta[:1].isalnum():  # "According to the excerpts," + "China…"
+                        delta = " " + delta
+                text += delta
+                yield delta
                 # A small model can fall into a loop; stop once its last words repeat verbatim.
                 if len(text) > 160 and text[-60:] in text[:-60]:
                     break

@@ -53,7 +53,7 @@ as and but or nor so yet if when while after before during since until although 
 also both either neither not no yes one some many most more less all any each every such what which who
 whom whose why how where according accordingly meanwhile instead despite because thus therefore then now
 i we you our your my mr ms mrs dr president minister prime foreign spokesman professor director head chairman
-sources source article articles answer yes
+sources source article articles excerpt excerpts answer yes
 """.split())
 STOPWORDS = _NOT_NAMES | set("""
 is are was were be been being has have had do does did will would can could should may might must shall
@@ -182,6 +182,19 @@ def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[st
     return unbound
 
 
+_LEAD = re.compile(r"^\s*according to the (?:excerpts?|sources?|articles?),?\s*", re.IGNORECASE)
+VERDICT_FLOOR = 0.70  # cosine a restated question needs with a cited sentence (see `echoes`)
+
+
+def echoes(sentence: str, question: str) -> bool:
+    """Does the sentence only restate the question, perhaps negated ("China is a member of
+    the CSTO" for "Is China a member of the CSTO?")? Such a verdict brings no words of its
+    own from the sources, so word overlap cannot tell whether a source says it."""
+    asked = {_stem(w) for w in words(question)}
+    content = {_stem(w) for w in words(sentence) if w not in STOPWORDS and not _NEGATION.fullmatch(w) and len(w) > 2}
+    return bool(content) and content <= asked
+
+
 # --- alignment ---------------------------------------------------------------------------
 
 
@@ -239,8 +252,9 @@ class Citer:
     """Aligns answer sentences to candidate spans drawn from the retrieved passages."""
 
     def __init__(self, articles: dict[str, Article], support_floor: float, strict: bool = False, max_spans: int = 2,
-                 citable=lambda sentence: True):
+                 citable=lambda sentence: True, question: str = ""):
         self.articles = articles
+        self.question = question  # what the answer is to; a sentence that only restates it is a verdict
         self.floor = support_floor
         self.strict = strict
         self.citable = citable  # e.g. not a planted instruction (see guard.is_instruction)
@@ -272,9 +286,10 @@ class Citer:
         lex = np.array([overlap(sentence, s.text, self._known([i]), self.idf) for i, s in enumerate(self.spans)])
         return 0.5 * cos + 0.5 * lex
 
-    def cite(self, sentence: str) -> CitedSentence:
+    def cite(self, text: str) -> CitedSentence:
         """Align one answer sentence; citation numbers go only to sentences that are kept."""
-        out = CitedSentence(text=sentence)
+        out = CitedSentence(text=text)
+        sentence = _LEAD.sub("", text)  # "According to the excerpts, X": the claim is X
         if not self.spans:
             out.missing = sorted(key_facts(sentence))
             return out
@@ -299,6 +314,12 @@ class Citer:
         combined = " ".join(self.spans[i].text for i in chosen)
         out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
         out.missing += unbound_numbers(sentence, [self.spans[i].text for i in chosen], self._known(chosen))
+        if self.question and echoes(sentence, self.question):
+            # A verdict must be said by a cited sentence itself: close in meaning, same polarity.
+            best = max(chosen, key=lambda i: float(self.vectors[i] @ vec))
+            negated = bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(self.spans[best].text))
+            if float(self.vectors[best] @ vec) < VERDICT_FLOOR or negated:
+                out.missing.append("(restates the question)")
         out.supported = out.score >= self.floor and not out.missing
         if out.supported or not self.strict:
             out.citations = [self._number(self.spans[i]) for i in chosen]

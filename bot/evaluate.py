@@ -169,7 +169,7 @@ and but or nor so yet if when while although though however also both either nei
 is are was were be been being has have had do does did will would can could should may might must
 one some many most more less all any each every such what which who whom whose why how where
 said says say told according also very just only other same own again further once because thus
-report reports reported state states stated write writes wrote note notes noted article articles source sources
+report reports reported state states stated write writes wrote note notes noted article articles source sources excerpt excerpts
 """.split())
 
 

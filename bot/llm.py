@@ -78,23 +78,51 @@ class EmbeddedLLM(CustomLLM):
         text = "".join(r.delta or "" for r in self.stream_chat(messages, **kwargs))
         return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
 
+    def _continue(self, messages: list[dict]) -> tuple[str, list[str]]:
+        """(prompt, stop strings) that let the model continue the last, assistant message.
+
+        create_chat_completion would close that message and open a new one; Ollama and
+        transformers continue it instead ("assistant prefill"), so this does the same: the
+        GGUF's own chat template renders the turns before it, then its text is appended.
+        """
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llama = self.llama
+        eos, bos = llama.token_eos(), llama.token_bos()
+        text = lambda t: llama._model.token_get_text(t) if t != -1 else ""  # noqa: E731
+        formatter = Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"], eos_token=text(eos), bos_token=text(bos),
+            stop_token_ids=[eos],
+        )
+        rendered = formatter(messages=messages[:-1])
+        stop = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
+        return rendered.prompt + messages[-1]["content"], stop
+
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         llama = self.llama
         stop = kwargs.get("stop")
+        turns = self._messages(messages)
+        options = dict(
+            max_tokens=kwargs.get("max_tokens", self.max_tokens),
+            temperature=self.temperature,
+            repeat_penalty=self.repeat_penalty,
+            stream=True,
+        )
+
+        def chunks():
+            if turns and turns[-1]["role"] == "assistant":
+                prompt, template_stop = self._continue(turns)
+                for chunk in llama.create_completion(prompt, stop=[*(stop or []), *template_stop], **options):
+                    yield chunk["choices"][0]["text"]
+            else:
+                for chunk in llama.create_chat_completion(messages=turns, stop=stop, **options):
+                    yield chunk["choices"][0]["delta"].get("content") or ""
 
         def gen() -> ChatResponseGen:
             # llama.cpp contexts are not re-entrant: one generation at a time per model.
             with self._lock:
                 text = ""
-                for chunk in llama.create_chat_completion(
-                    messages=self._messages(messages),
-                    max_tokens=kwargs.get("max_tokens", self.max_tokens),
-                    temperature=self.temperature,
-                    repeat_penalty=self.repeat_penalty,
-                    stop=stop,
-                    stream=True,
-                ):
-                    delta = chunk["choices"][0]["delta"].get("content") or ""
+                for delta in chunks():
                     if delta:
                         text += delta
                         yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)

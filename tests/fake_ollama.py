@@ -24,12 +24,18 @@ def _now() -> str:
 
 
 def reply_for(messages: list[dict]) -> str:
+    # A last assistant message is an answer begun for the model: Ollama continues it, and
+    # streams only the continuation.
+    begun = messages[-1]["content"] if messages and messages[-1]["role"] == "assistant" else None
+    if begun is not None:
+        messages = messages[:-1]
     user = messages[-1]["content"] if messages else ""
     if user.startswith("Rewrite the last question"):
         last = re.search(r"Last question: (.*)", user)
         return f"How did China react to Russia's intervention in Kazakhstan? ({last.group(1) if last else ''})".strip()
     m = re.search(r"\[1\] \([^)]*\) (.+?[.!?])(?:\s|$)", user)
-    return m.group(1) if m else "NOT IN SOURCES"
+    text = m.group(1) if m else "NOT IN SOURCES"
+    return f" {text[0].lower()}{text[1:]}" if begun is not None and m else text
 
 
 class FakeOllama:
@@ -73,7 +79,7 @@ class FakeOllama:
                 if fake.mode == "slow":
                     time.sleep(fake.stall)
                 text = reply_for(body.get("messages", []))
-                words = re.findall(r"\S+\s*", text)
+                words = re.findall(r"\s*\S+\s*", text)
                 if not body.get("stream", True):
                     return self._json(200, {"model": body["model"], "created_at": _now(), "done": True, "done_reason": "stop",
                                             "message": {"role": "assistant", "content": text}})

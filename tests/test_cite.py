@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render
-from bot.cite import Citer, key_facts, missing_facts, sentence_spans, unbound_numbers
+from bot.cite import Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_numbers
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -57,6 +57,27 @@ def test_number_tied_to_the_wrong_name_is_unsupported(bot):
     c.set_passages(bot.retriever.retrieve("How many soldiers did Armenia contribute to the CSTO mission?").passages)
     s = c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")
     assert not s.supported and "2500 (armenia)" in s.missing
+
+
+
+def test_a_restated_question_is_a_verdict():
+    q = "Is China a member of the CSTO?"
+    assert echoes("According to the excerpts, China is a member of the CSTO.", q)
+    assert echoes("China is not a member of the CSTO.", q)
+    assert not echoes("China is not a member of the Collective Security Treaty Organization, a Russian-led alliance.", q)
+    assert not echoes("Kazakhstan's trade with China was $21 billion.", "Does Kazakhstan trade more with China or Russia?")
+
+
+def test_a_verdict_needs_a_source_that_says_it(bot):
+    """"China is a member of the CSTO" shares every word with sentences about CSTO members,
+    but no source says it; "China is not a member …" is what the WSJ says."""
+    q = "Is China a member of the Collective Security Treaty Organization?"
+    c = Citer(bot.articles, bot.settings.support_floor, question=q)
+    c.set_passages(bot.retriever.retrieve(q, top_k=8).passages)
+    wrong = c.cite("China is a member of the Collective Security Treaty Organization.")
+    assert not wrong.supported and "(restates the question)" in wrong.missing
+    right = c.cite("According to the excerpts, China is not a member of the Collective Security Treaty Organization.")
+    assert right.supported, right
 
 
 @pytest.fixture()

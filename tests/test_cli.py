@@ -39,6 +39,17 @@ def test_trigger_question_is_answered_with_a_supporting_citation(bot):
     assert any(s["supported"] for s in out["sentences"])
 
 
+
+@pytest.mark.llm
+def test_yes_no_question_gets_what_the_articles_say_not_a_verdict():
+    # Unled, the model answered "Yes, China is a member …" here and the answer was refused.
+    out = ask_json("Does Kazakhstan trade more with China or with Russia?")
+    assert not out["refused"], out["answer"]
+    assert out["answer"].startswith("According to the excerpts,") and not out["answer"].startswith("According to the excerpts, According")
+    assert "21 billion" in out["answer"].replace("$ ", "$") and "10 billion" in out["answer"]
+    assert out["sentences"][0]["supported"]
+
+
 @pytest.mark.llm
 def test_out_of_corpus_question_is_refused_with_no_citations():
     out = ask_json("Who won the 2022 FIFA World Cup?")

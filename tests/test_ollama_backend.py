@@ -40,6 +40,16 @@ def test_streamed_answer_through_ollama_is_cited(settings):
     assert not answer.refused and answer.citations and answer.sentences[0].supported
 
 
+
+def test_yes_no_answer_is_begun_for_the_model_and_continued(settings):
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("Did the protests start over fuel prices?")
+        sent = fake.requests[-1]["messages"]
+    # On the wire: the begun answer is the last, assistant message; the reply continues it.
+    assert sent[-1] == {"role": "assistant", "content": "According to the excerpts,"}
+    assert answer.text.startswith("According to the excerpts, ") and not answer.refused
+
+
 def test_follow_up_is_rewritten_by_the_backend(settings):
     history = [{"role": "user", "content": "What did Russia do?"}, {"role": "assistant", "content": "It sent CSTO troops."}]
     with FakeOllama() as fake:
