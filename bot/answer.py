@@ -54,6 +54,7 @@ class Answer:
     # unverified (no sentence of its answer could be supported).
     refusal_reason: str | None = None
     conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
+    left_out: list[str] = field(default_factory=list)  # strict mode: the model's sentences no article supports
 
     def to_json(self) -> dict:
         return {
@@ -69,6 +70,7 @@ class Answer:
             **({"error": self.error} if self.error else {}),
             **({"refusal_reason": self.refusal_reason} if self.refused else {}),
             **({"conflicts": [c.to_json() for c in self.conflicts]} if self.conflicts else {}),
+            **({"left_out": self.left_out} if self.left_out else {}),
         }
 
 

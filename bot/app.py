@@ -129,7 +129,9 @@ class Bot:
             if reason:
                 return Done(Answer(question, self.refusal_text(reason), True, [], [], name, model, timings, rewritten, refusal_reason=reason))
             kept = [x for x in sentences if x.supported or not s.strict]
-            return Done(Answer(question, render(sentences, s.strict), False, kept, citations, name, model, timings, rewritten))
+            left_out = [x.text for x in sentences if not x.supported and s.strict]
+            return Done(Answer(question, render(sentences, s.strict), False, kept, citations, name, model, timings, rewritten,
+                               left_out=left_out))
 
         name, model = "none", "none"  # no model is consulted for refusals decided before generation
         asked, _ = split_instructions(question)

@@ -95,7 +95,8 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict):
         elif isinstance(event, Sentence):
             s = event.sentence
             marks = "" if s.inline else "".join(f"[{n}]" for n in s.citations)
-            out.write(f" {marks}" + ("" if s.supported else " (unverified)") + " ")
+            left = " (unverified; left out)" if bot.settings.strict else " (unverified)"
+            out.write(f" {marks}" + ("" if s.supported else left) + " ")
         elif isinstance(event, Done):
             answer = event.answer
         out.flush()
@@ -103,6 +104,8 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict):
     if answer.refused:
         click.echo(answer.text)
         return
+    if answer.left_out:
+        click.echo(f"\n({len(answer.left_out)} sentence(s) left out of the answer: no article supports them.)")
     click.echo("\nSources:")
     for c in answer.citations:
         who = ", ".join(x for x in (c.outlet, c.author, c.date) if x)

@@ -195,6 +195,22 @@ def names(text: str) -> set[str]:
     return {_norm(t) for t in _tokens(text) if t[:1].isupper() and _norm(t) not in _STOP and _norm(t) not in _NUMBER_WORDS}
 
 
+def required_names(text: str) -> set[str]:
+    """The names a support must contain: of a run of capitalised words ("Nursultan Nazarbayev",
+    "National Security Council") the last one, the surname or head noun, and every single
+    name; a first name or qualifier may be left out, as the articles often do ("Nazarbayev")."""
+    required: set[str] = set()
+    run: list[str] = []
+    for t in [*_tokens(text), ""]:
+        if t[:1].isupper() and _norm(t) not in _STOP and _norm(t) not in _NUMBER_WORDS:
+            run.append(_norm(t))
+            continue
+        if run:
+            required.add(run[-1])
+        run = []
+    return required
+
+
 def _name_in(name: str, support_tokens: set[str]) -> bool:
     # Tokaev/Tokayev, Chinese/China, Kazakh/Kazakhstan: a 4-letter prefix is enough for long names.
     return name in support_tokens or (len(name) >= 4 and any(t[:4] == name[:4] for t in support_tokens))
@@ -250,7 +266,7 @@ def supports(sentence: str, quotes: list, gold: list[tuple[str, int, int]], weig
     support = " ".join(q.quote for q in quotes)
     tokens, credit = {_norm(t) for t in _tokens(support)}, attribution(quotes)
     claim = _without(sentence, credit)  # the sentence without "The Spectator reported"
-    if not numbers(claim) <= numbers(support) or not all(_name_in(n, tokens) for n in names(claim)):
+    if not numbers(claim) <= numbers(support) or not all(_name_in(n, tokens) for n in required_names(claim)):
         return False
     on_gold = any(overlaps(q.article_id, q.start, q.end, gold) for q in quotes)
     return content_share(claim, support, weight) >= (GOLD_SHARE if on_gold else FACT_SHARE)

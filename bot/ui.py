@@ -197,7 +197,19 @@ def answer_html(answer: Answer, turn: int) -> str:
         body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
     error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""
     conflicts = "" if answer.refused else conflicts_html(answer.conflicts, answer.citations, turn)
-    return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{conflicts}{error}{meta_html(answer)}</div>'
+    return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{conflicts}{left_out_html(answer)}{error}{meta_html(answer)}</div>'
+
+
+def left_out_html(answer: Answer) -> str:
+    """What the model wrote that no article supports: left out of the answer, shown folded."""
+    if answer.refused or not answer.left_out:
+        return ""
+    n = len(answer.left_out)
+    items = "".join(f"<li>{esc(_oneline(t))}</li>" for t in answer.left_out)
+    return (
+        f'<details class="kz-left-out"><summary>{n} sentence{"s" if n > 1 else ""} of the model\'s answer left out: '
+        f"no article supports {'them' if n > 1 else 'it'}</summary><ul>{items}</ul></details>"
+    )
 
 
 def notice_html(kind: str, title: str, message: str) -> str:

@@ -253,6 +253,19 @@ LABELLED = [
 ]
 
 
+def test_a_name_needs_its_surname_not_its_first_name():
+    articles = {a.id: a for a in load_corpus(ROOT / "corpus")}
+    spectator = P("spectator-pike", 2445, 2566, articles["spectator-pike"].text[2445:2566])
+    # The article's own sentence, with the first name the article leaves out (people-17).
+    assert ev.supports("Nursultan Nazarbayev retained control of the Kazakh army through his chairmanship of the National Security Council.",
+                       [spectator], [])
+    wang = P("ft-beijing-reluctance", 798, 880, articles["ft-beijing-reluctance"].text[798:880])
+    assert "Wang Yi" in wang.quote
+    assert not ev.supports("It was only a week later that Wang Wenbin spoke, after the bloody suppression of the unrest.", [wang], [])
+    assert ev.required_names("Kazakh President Kassym-Jomart Tokayev met Xi Jinping in Astana.") == {"tokayev", "jinping", "astana"}
+
+
+
 def test_support_check_agrees_with_hand_labels():
     articles = {a.id: a for a in load_corpus(ROOT / "corpus")}
     weight = ev.idf_weights(articles)

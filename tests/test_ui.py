@@ -79,6 +79,20 @@ def test_unsupported_sentence_is_marked_with_a_tooltip():
     assert "Not found: Almaty" in html and '"><b>' not in html
 
 
+
+def test_left_out_sentences_are_listed_apart_and_escaped():
+    kept = CitedSentence(text="Backed claim.", citations=[1], supported=True)
+    answer = Answer("q", "Backed claim. [1]", False, [kept], [], "embedded", "m", {"total": 1.0},
+                    left_out=[f"Unbacked {EVIL}."])
+    html = ui.answer_html(answer, turn=2)
+    body, folded = html.split('<details class="kz-left-out">')
+    assert "Backed claim." in body and "Unbacked" not in body  # not part of the answer itself
+    assert "1 sentence of the model&#x27;s answer left out: no article supports it" in folded or "1 sentence of the model's answer left out" in folded
+    assert "Unbacked &lt;script&gt;" in folded
+    _no_raw_tags(html)
+    assert "kz-left-out" not in ui.answer_html(Answer("q", "Backed claim. [1]", False, [kept], [], "embedded", "m", {}), turn=2)
+
+
 def test_passage_is_the_paragraph_with_the_span_marked_and_escaped():
     html = ui.passage_html(ART.text, CIT.start, CIT.end)
     assert "<mark>the quoted claim here.</mark>" in html
