@@ -102,10 +102,28 @@ def answer_lead(settings: Settings, question: str) -> str:
     return settings.prompt("answer_lead").strip() if _YES_NO.match(question) else ""
 
 
+# "Who is Dariga, and what part did she play …?": the second question starts after ", and".
+_SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|why|how|when|who|where|which|did|does|do|is|was|were)\b)", re.IGNORECASE)
+
+
+def spell_out_parts(settings: Settings, question: str) -> str:
+    """A two-part question with its parts listed (prompts/two_parts.txt); others as they are.
+
+    Asked "What post does Wang Yi hold, and what did he announce?", the model answered only
+    the second part; listed as "1. … 2. …", it answers both (evals/DECISIONS.md).
+    """
+    parts = _SECOND_PART.split(question.strip().rstrip("?"), maxsplit=1)
+    if len(parts) < 2 or not all(p.strip() for p in parts):
+        return question
+    first, second = (p.strip() for p in parts)
+    return settings.prompt("two_parts").strip().format(question=question, first=first, second=second[0].upper() + second[1:])
+
+
 def build_messages(settings: Settings, question: str, passages: list[Passage]) -> list[ChatMessage]:
     """System and user messages; for a yes/no question a last, unfinished assistant message
     holds the answer's first words, which the backend continues (assistant prefill)."""
-    user = settings.prompt("question").format(sources=format_sources(passages), question=question)
+    asked = spell_out_parts(settings, question)
+    user = settings.prompt("question").format(sources=format_sources(passages), question=asked)
     messages = [
         ChatMessage(role=MessageRole.SYSTEM, content=settings.prompt("system").strip()),
         ChatMessage(role=MessageRole.USER, content=user),

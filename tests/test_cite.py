@@ -137,3 +137,18 @@ def test_model_invented_markers_are_replaced(citer):
     events = list(cite_stream(iter(["Some 164 civilians were killed [3]."]), citer))
     (s,) = [e.sentence for e in events if isinstance(e, Sentence)]
     assert "[3]" not in s.text and s.supported
+
+
+def test_two_part_questions_have_their_parts_spelled_out(settings):
+    from bot.answer import answer_lead, build_messages, spell_out_parts
+
+    asked = spell_out_parts(settings, "What post does Wang Yi hold, and what did he announce about Kazakhstan?")
+    assert asked.endswith("Answer both parts: 1. What post does Wang Yi hold? 2. What did he announce about Kazakhstan?")
+    for one in ("What triggered the protests?", "Was the violence home-grown, or was it organised from abroad?"):
+        assert spell_out_parts(settings, one) == one
+    # Yes/no questions get the answer's first words as an unfinished assistant message.
+    assert answer_lead(settings, "Is China a member of the CSTO?") == "According to the excerpts,"
+    assert answer_lead(settings, "Why did Russia intervene?") == ""
+    messages = build_messages(settings, "Is China a member of the CSTO?", [])
+    assert messages[-1].role.value == "assistant" and messages[-1].content == "According to the excerpts,"
+    assert build_messages(settings, "Why did Russia intervene?", [])[-1].role.value == "user"
