@@ -18,11 +18,18 @@ from llama_index.core.base.llms.types import MessageRole
 
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
 from .cite import CitedSentence, Citer, quote
+from .conflicts import claim_passages, find_conflicts, statement
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
-from .conflicts import claim_passages, find_conflicts, statement
 from .glossary import asked_term, best_quote
-from .guard import asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
+from .guard import (
+    asks_opinion,
+    is_follow_up,
+    is_instruction,
+    split_instructions,
+    unknown_terms,
+    without_instructions,
+)
 from .llm import LLMError, choose_backend, describe_error
 from .retrieve import Retriever
 from .settings import Settings

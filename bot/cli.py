@@ -75,7 +75,8 @@ def _question_arg(question: str) -> str:
 @click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
 @click.option("--model", default=None, help="Ollama model name.")
 @click.option("-k", "--top-k", type=int, default=None, help="Passages to retrieve.")
-@click.option("--strict", is_flag=True, default=None, help="Drop sentences the sources do not support.")
+@click.option("--strict/--no-strict", default=None,
+              help="Leave out sentences the sources do not support (the default), or show them marked unverified.")
 @friendly
 def ask(question: str, as_json: bool, backend, model, top_k, strict):
     """Answer QUESTION from the articles, with citations."""
