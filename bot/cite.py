@@ -158,6 +158,12 @@ def negation_mismatch(sentence: str, support: str) -> bool:
     return (m.group(1).lower() == "yes") == bool(_NEGATION.search(support))
 
 
+# A state and its leader or capital stand for each other ("Russia sent 2,500 troops" for
+# "Putin sent 2,500 troops"); used only to tie a number to its subject.
+_STANDS_FOR = {"russia": {"putin", "kremlin", "moscow"}, "china": {"xi", "beijing"},
+               "kazakhstan": {"tokayev", "astana"}, "us": {"washington", "biden"}}
+
+
 def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[str]:
     """Numbers the claim ties to a name that no cited sentence states with that number.
 
@@ -176,7 +182,7 @@ def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[st
         groups = [g for g in name_groups(clause) if not g <= skip]
         if not groups:
             continue
-        subject = groups[-1]
+        subject = groups[-1] | {alias for w in groups[-1] for alias in _STANDS_FOR.get(w, ())}
         if not any(n in numbers(t) and subject & set(words(t)) for t in spans):
             unbound.append(f"{n} ({' '.join(sorted(subject))})")
     return unbound

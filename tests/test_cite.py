@@ -46,6 +46,7 @@ def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
     # Every name and number is in the two sentences, but 2,500 is Putin's, not Armenia's.
     assert unbound_numbers("Armenia contributed 2,500 troops to the CSTO mission.", [putin, armenia]) == ["2500 (armenia)"]
     assert unbound_numbers("Putin sent 2,500 troops, and the rulers of Armenia were impressed.", [putin, armenia]) == []
+    assert unbound_numbers("Russia sent 2,500 troops to help defend Kazakhstan.", [putin, armenia]) == []  # Putin's Russia
     # A source named before the figure is not its subject; one cited sentence needs no check.
     share = "Note the words ‘our home’, which is how he sees a country in which 20 per cent of the population is Russian."
     assert unbound_numbers("According to The Spectator, 20 percent of Kazakhstan is Russian.", [share, armenia], "The Spectator") == []
