@@ -127,9 +127,10 @@ def bench_llm(bot: Bot, repeats: int) -> dict:
         messages = build_messages(bot.settings, q, passages)
         llama.reset()
         t0, first, n = time.perf_counter(), None, 0
-        for chunk in llama.create_chat_completion(messages=[{"role": m.role.value, "content": m.content} for m in messages],
-                                                  max_tokens=bot.settings.max_tokens, temperature=0.0, stream=True):
-            if chunk["choices"][0]["delta"].get("content"):
+        # Same llama.cpp calls as the pipeline's (a begun yes/no answer is continued), without it.
+        for delta in llm.raw_stream([{"role": m.role.value, "content": m.content} for m in messages],
+                                    max_tokens=bot.settings.max_tokens, temperature=0.0):
+            if delta:
                 n += 1
                 if first is None:
                     first = time.perf_counter() - t0

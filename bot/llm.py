@@ -50,6 +50,7 @@ class EmbeddedLLM(CustomLLM):
     temperature: float = 0.0
     repeat_penalty: float = 1.1  # Qwen's recommended range; curbs the loops a 1.5B model falls into
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _template: Any = PrivateAttr(default=None)
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -78,51 +79,51 @@ class EmbeddedLLM(CustomLLM):
         text = "".join(r.delta or "" for r in self.stream_chat(messages, **kwargs))
         return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text))
 
-    def _continue(self, messages: list[dict]) -> tuple[str, list[str]]:
-        """(prompt, stop strings) that let the model continue the last, assistant message.
+    def _formatter(self):
+        """The GGUF's own chat template as llama-cpp-python's formatter (compiled once)."""
+        if self._template is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        create_chat_completion would close that message and open a new one; Ollama and
-        transformers continue it instead ("assistant prefill"), so this does the same: the
-        GGUF's own chat template renders the turns before it, then its text is appended.
+            llama = self.llama
+            eos, bos = llama.token_eos(), llama.token_bos()
+            text = lambda t: llama._model.token_get_text(t) if t != -1 else ""  # noqa: E731  (as llama-cpp-python does)
+            self._template = Jinja2ChatFormatter(
+                template=llama.metadata["tokenizer.chat_template"], eos_token=text(eos), bos_token=text(bos),
+                stop_token_ids=[eos],
+            )
+        return self._template
+
+    def raw_stream(self, turns: list[dict], stop: list[str] | None = None, **options: Any):
+        """Text deltas straight from llama.cpp for role/content `turns` (no lock, no wrapping).
+
+        A last assistant message is continued, as Ollama and transformers do ("assistant
+        prefill"): create_chat_completion would close it and open a new one, so the template
+        renders the turns before it and its text is appended to the prompt.
         """
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
         llama = self.llama
-        eos, bos = llama.token_eos(), llama.token_bos()
-        text = lambda t: llama._model.token_get_text(t) if t != -1 else ""  # noqa: E731
-        formatter = Jinja2ChatFormatter(
-            template=llama.metadata["tokenizer.chat_template"], eos_token=text(eos), bos_token=text(bos),
-            stop_token_ids=[eos],
-        )
-        rendered = formatter(messages=messages[:-1])
-        stop = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
-        return rendered.prompt + messages[-1]["content"], stop
+        if turns and turns[-1]["role"] == "assistant":
+            rendered = self._formatter()(messages=turns[:-1])
+            template_stop = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
+            for chunk in llama.create_completion(rendered.prompt + turns[-1]["content"], stop=[*(stop or []), *template_stop],
+                                                 stream=True, **options):
+                yield chunk["choices"][0]["text"]
+        else:
+            for chunk in llama.create_chat_completion(messages=turns, stop=stop, stream=True, **options):
+                yield chunk["choices"][0]["delta"].get("content") or ""
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        llama = self.llama
-        stop = kwargs.get("stop")
         turns = self._messages(messages)
         options = dict(
             max_tokens=kwargs.get("max_tokens", self.max_tokens),
             temperature=self.temperature,
             repeat_penalty=self.repeat_penalty,
-            stream=True,
         )
-
-        def chunks():
-            if turns and turns[-1]["role"] == "assistant":
-                prompt, template_stop = self._continue(turns)
-                for chunk in llama.create_completion(prompt, stop=[*(stop or []), *template_stop], **options):
-                    yield chunk["choices"][0]["text"]
-            else:
-                for chunk in llama.create_chat_completion(messages=turns, stop=stop, **options):
-                    yield chunk["choices"][0]["delta"].get("content") or ""
 
         def gen() -> ChatResponseGen:
             # llama.cpp contexts are not re-entrant: one generation at a time per model.
             with self._lock:
                 text = ""
-                for delta in chunks():
+                for delta in self.raw_stream(turns, kwargs.get("stop"), **options):
                     if delta:
                         text += delta
                         yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta)
