@@ -102,6 +102,18 @@ def answer_lead(settings: Settings, question: str) -> str:
     return settings.prompt("answer_lead").strip() if _YES_NO.match(question) else ""
 
 
+# Questions after one quantity, time or place: a second fact would only be padding.
+_ONE_FACT = re.compile(
+    r"^\s*(?:how (?:many|much|long|far|old|big)|when|where|(?:in|on|at) (?:which|what)|what (?:year|date|day|month|time))\b",
+    re.IGNORECASE)
+
+
+def wants_more(question: str) -> bool:
+    """May the answer to `question` hold more than one fact? ("How did Beijing respond?"
+    yes; "How many soldiers…?", "When…?", "In which town…?" no.)"""
+    return not _ONE_FACT.match(question)
+
+
 # "Who is Dariga, and what part did she play …?": the second question starts after ", and".
 _SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|why|how|when|who|where|which|did|does|do|is|was|were)\b)", re.IGNORECASE)
 
@@ -154,8 +166,8 @@ def _held_back(buffer: str) -> int:
     return len(buffer) - m.start() if m else 0
 
 
-def cite_stream(deltas: Iterator[str], citer: Citer) -> Iterator[Delta | Sentence]:
-    """Split a token stream into sentences as they complete and cite each one."""
+def cite_stream(deltas: Iterator[str], citer: Citer, added: bool = False) -> Iterator[Delta | Sentence]:
+    """Split a token stream into sentences as they complete and cite each one (`added`: see Citer.cite)."""
     buffer, shown = "", 0
     for token in deltas:
         buffer += token
@@ -166,7 +178,7 @@ def cite_stream(deltas: Iterator[str], citer: Citer) -> Iterator[Delta | Sentenc
                 yield Delta(buffer[shown:e])
             text = _clean(buffer[s:e])
             if text and not is_refusal(text):
-                yield Sentence(citer.cite(text))
+                yield Sentence(citer.cite(text, added))
             buffer, shown = buffer[spans[1][0]:], 0
             spans = sentence_spans(buffer)
         safe = len(buffer) - _held_back(buffer)
@@ -178,7 +190,7 @@ def cite_stream(deltas: Iterator[str], citer: Citer) -> Iterator[Delta | Sentenc
             yield Delta(buffer[shown:])
         text = _clean(buffer)
         if text and not is_refusal(text):
-            yield Sentence(citer.cite(text))
+            yield Sentence(citer.cite(text, added))
 
 
 def render(sentences: list[CitedSentence], strict: bool) -> str:

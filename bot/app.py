@@ -14,10 +14,10 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 import yaml
-from llama_index.core.base.llms.types import MessageRole
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, render
-from .cite import CitedSentence, Citer, quote
+from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, is_refusal, render, wants_more
+from .cite import NOT_ADDED, CitedSentence, Citer, quote
 from .conflicts import claim_passages, find_conflicts, statement
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
@@ -36,6 +36,18 @@ from .settings import Settings
 from .store import active_generation, open_store
 
 MAX_QUESTION_CHARS = 2000
+
+
+def _capitalised(deltas: Iterator[str]) -> Iterator[str]:
+    """A continuation shown as a sentence of its own: a space before it, its first letter upper case."""
+    pending = " "
+    for delta in deltas:
+        pending += delta
+        stripped = pending.lstrip()
+        if stripped:
+            yield " " + stripped[0].upper() + stripped[1:]
+            break
+    yield from deltas
 
 
 class BadInput(ValueError):
@@ -166,29 +178,55 @@ class Bot:
         citer = Citer(self.articles, s.support_floor, strict=s.strict, citable=lambda t: not is_instruction(t), question=standalone)
         citer.set_passages(passages)
         sentences = []
+        messages = build_messages(s, standalone, passages)
+        # A begun answer (see answer.answer_lead) is the model's text so far: it is continued.
+        text = messages.pop().content if messages[-1].role == MessageRole.ASSISTANT else ""
+        state = {"looped": False}
 
-        def tokens():
-            messages = build_messages(s, standalone, passages)
-            # A begun answer (see answer.answer_lead): the backend streams only its continuation.
-            text = messages[-1].content if messages[-1].role == MessageRole.ASSISTANT else ""
-            yield text
-            for r in llm.stream_chat(messages):
+        def tokens(shown: str):
+            """The model's continuation of `text`, streamed; `shown` is displayed first."""
+            nonlocal text
+            yield shown
+            turns = messages + [ChatMessage(role=MessageRole.ASSISTANT, content=text)] if text else messages
+            first = True
+            for r in llm.stream_chat(turns):
                 delta = r.delta or ""
                 if "first_token" not in timings:
                     timings["first_token"] = time.perf_counter() - t0
+                if first and delta:
+                    first = False
                     if text and delta[:1].isalnum():  # "According to the excerpts," + "China…"
                         delta = " " + delta
                 text += delta
                 yield delta
                 # A small model can fall into a loop; stop once its last words repeat verbatim.
                 if len(text) > 160 and text[-60:] in text[:-60]:
+                    state["looped"] = True
                     break
 
         try:
-            for event in cite_stream(tokens(), citer):
+            for event in cite_stream(tokens(text), citer):
                 if isinstance(event, Sentence):
                     sentences.append(event.sentence)
                 yield event
+            if s.add_fact and len([x for x in sentences if x.supported]) == 1 and wants_more(standalone) \
+                    and not state["looped"] and not is_refusal(text):
+                # The 1.5B model states one fact where a question needs several (evals/DECISIONS.md).
+                # Its answer is continued after "In addition," (a connective for the model only, so
+                # the reader gets the fact alone); the added sentence is buffered, not streamed, so
+                # that a repeat of the answer or a fact off the question is dropped unseen.
+                text += " " + s.prompt("more_lead").strip()
+                added, more = [], cite_stream(_capitalised(tokens("")), citer, added=True)
+                try:
+                    for event in more:
+                        added.append(event)
+                        if isinstance(event, Sentence):
+                            break  # one fact: the model's further sentences are not asked for
+                finally:
+                    more.close()  # stops the generation at once
+                if added and isinstance(added[-1], Sentence) and not NOT_ADDED & set(added[-1].sentence.missing):
+                    sentences.append(added[-1].sentence)
+                    yield from added
         except LLMError:
             raise
         except Exception as e:

@@ -71,6 +71,9 @@ class Settings(BaseModel):
     n_threads: int | None = None
     max_tokens: int = Field(220, ge=16, le=2048)
     temperature: float = 0.0
+    # An answer of one verified sentence to an open question ("why", "how", "what did X say")
+    # is continued for one more fact (evals/DECISIONS.md has the measured effect).
+    add_fact: bool = True
     request_timeout: float = 120.0  # seconds, for the Ollama backend
     history_turns: int = 3  # recent user/assistant pairs kept for follow-ups
 

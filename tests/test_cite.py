@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Delta, Sentence, cite_stream, is_refusal, render
-from bot.cite import Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_numbers
+from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
+from bot.cite import OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_numbers
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -153,3 +153,46 @@ def test_two_part_questions_have_their_parts_spelled_out(settings):
     messages = build_messages(settings, "Is China a member of the CSTO?", [])
     assert messages[-1].role.value == "assistant" and messages[-1].content == "According to the excerpts,"
     assert build_messages(settings, "Why did Russia intervene?", [])[-1].role.value == "user"
+
+
+def _citer_for(bot, question: str) -> Citer:
+    c = Citer(bot.articles, bot.settings.support_floor, strict=True, question=question)
+    c.set_passages(bot.retriever.retrieve(question).passages)
+    return c
+
+
+def test_an_added_fact_must_be_new(bot):
+    c = _citer_for(bot, "What set off the unrest in Kazakhstan in January 2022?")
+    first = c.cite("Violent protests triggered by the liquefied petroleum gas price hike broke out across Kazakhstan.")
+    again = c.cite("The protests were triggered by the liquefied petroleum gas price hike.", added=True)
+    assert first.supported and not again.supported and REPEATS in again.missing
+    assert again.citations == [] and len(c.all_citations()) == 1  # no number spent on it
+    # Outside an added round the same sentence is an ordinary supported one.
+    assert c.cite("The protests were triggered by the liquefied petroleum gas price hike.").supported
+
+
+def test_an_added_fact_must_be_on_the_question(bot):
+    c = _citer_for(bot, "What set off the unrest in Kazakhstan in January 2022?")
+    c.cite("Violent protests triggered by the liquefied petroleum gas price hike broke out across Kazakhstan.")
+    aside = ("The arrest of Karim Massimov, head of the National Security Committee of Kazakhstan and a high-profile "
+             "figure in Kazakh politics, might have also sent shivers down the spine of those responsible for the "
+             "Central Asian vector in Beijing.")
+    assert OFF_QUESTION in c.cite(aside, added=True).missing  # no answer to this question…
+    assert c.cite(aside).supported  # …though true, and as the model's own answer sentence it stays
+
+
+def test_an_added_fact_must_name_its_subject(bot):
+    """"He" after an answer about Nazarbayev was Massimov's post: a pronoun subject passes only
+    when the cited sentence names the question's or the answer's subject."""
+    c = _citer_for(bot, "What positions did Nursultan Nazarbayev keep after he stopped being president?")
+    c.cite("Nursultan Nazarbayev retained control of the Kazakh army through his chairmanship of the National Security Council.")
+    wrong = c.cite("He was the head of Kazakhstan’s intelligence services.", added=True)
+    assert not wrong.supported and "(no named subject)" in wrong.missing
+
+
+def test_open_questions_may_get_a_second_fact():
+    assert wants_more("How did Beijing officially respond to the crisis?")
+    assert wants_more("Which Chinese academic argued that Beijing should play a more active security role?")
+    for q in ("How many soldiers did Putin dispatch?", "When did Xi send his message?", "Where did Xi unveil the BRI?",
+              "In which town did the protests break out?", "How long is the frontier?", "On what date did it begin?"):
+        assert not wants_more(q), q

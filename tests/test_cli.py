@@ -51,6 +51,16 @@ def test_yes_no_question_gets_what_the_articles_say_not_a_verdict():
 
 
 @pytest.mark.llm
+def test_a_one_fact_answer_gets_a_second_fact_on_the_question():
+    # Alone, the model answered "A Chinese academic argued …" without a name; asked for one
+    # more fact, it names him, from the FT's sentence.
+    out = ask_json("Which Chinese academic argued that Beijing should play a more active security role in its neighbourhood?")
+    assert "Shen Yi" in out["answer"] and "In addition" not in out["answer"], out["answer"]
+    assert len(out["sentences"]) == 2 and all(s["supported"] for s in out["sentences"])
+    assert len({c["start"] for c in out["citations"]}) >= 2
+
+
+@pytest.mark.llm
 def test_out_of_corpus_question_is_refused_with_no_citations():
     out = ask_json("Who won the 2022 FIFA World Cup?")
     assert out["refused"] and out["citations"] == [] and out["sentences"] == []

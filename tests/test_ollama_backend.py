@@ -44,10 +44,21 @@ def test_streamed_answer_through_ollama_is_cited(settings):
 def test_yes_no_answer_is_begun_for_the_model_and_continued(settings):
     with FakeOllama() as fake:
         answer = _bot(settings, fake.url).ask("Did the protests start over fuel prices?")
-        sent = fake.requests[-1]["messages"]
+        sent = fake.requests[0]["messages"]
     # On the wire: the begun answer is the last, assistant message; the reply continues it.
     assert sent[-1] == {"role": "assistant", "content": "According to the excerpts,"}
     assert answer.text.startswith("According to the excerpts, ") and not answer.refused
+
+
+def test_a_one_sentence_answer_is_continued_for_one_more_fact(settings):
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("What triggered the protests in Kazakhstan?")
+        first, more = (r["messages"] for r in fake.requests)
+    # The answer so far, then "In addition,", as the assistant message Ollama continues.
+    assert more[:-1] == first and more[-1]["role"] == "assistant"
+    assert more[-1]["content"].endswith(". In addition,") and answer.sentences[0].text in more[-1]["content"]
+    # The stand-in repeats its first sentence, as the small model sometimes does: dropped unseen.
+    assert len(answer.sentences) == 1 and not answer.left_out and "In addition" not in answer.text
 
 
 def test_follow_up_is_rewritten_by_the_backend(settings):
