@@ -115,9 +115,11 @@ QUEUED_HTML = _wait_html("Waiting for the model…")  # shown at once, before th
 SEARCHING_HTML = _wait_html("Searching the articles…")
 
 
-def streaming_html(done: list[CitedSentence], pending: str, turn: int) -> str:
-    """The answer while it streams: finished sentences with markers, then the raw tail."""
-    body = _sentences_html(done, turn)
+def streaming_html(done: list[CitedSentence], pending: str, turn: int, strict: bool = False) -> str:
+    """The answer while it streams: finished sentences with markers, then the raw tail. In
+    strict mode a sentence that failed verification disappears as soon as it is decided (the
+    finished answer lists it, folded), rather than showing as unverified until the end."""
+    body = _sentences_html([s for s in done if s.supported or not strict], turn)
     tail = esc(_oneline(pending))
     if not body and not tail:
         return SEARCHING_HTML
@@ -463,7 +465,7 @@ def make_respond(bot: Bot, n_buttons: int):
                 elif isinstance(event, Sentence):  # the finished sentence replaces the raw tail, with markers
                     done.append(event.sentence)
                     pending = ""
-                chat = _replace_last(chat, streaming_html(done, pending, turn))
+                chat = _replace_last(chat, streaming_html(done, pending, turn, bot.settings.strict))
                 yield (chat, skip, skip, skip, *(skip,) * n_controls)
         except Exception as e:  # shown in the chat; the session and the app carry on
             chat = _replace_last(chat, _failure(e))

@@ -72,6 +72,15 @@ def test_question_and_answer_text_are_escaped():
     assert "kz-streaming" in streaming
 
 
+def test_strict_streaming_drops_a_failed_sentence_at_once():
+    good = CitedSentence(text="Backed claim.", citations=[1], supported=True)
+    bad = CitedSentence(text="Unbacked claim.", supported=False, missing=["Almaty"])
+    strict = ui.streaming_html([good, bad], "Next", turn=1, strict=True)
+    assert "Backed claim." in strict and "Unbacked claim." not in strict and "Next" in strict
+    shown = ui.streaming_html([good, bad], "Next", turn=1, strict=False)
+    assert "Unbacked claim." in shown and "kz-unverified" in shown
+
+
 def test_unsupported_sentence_is_marked_with_a_tooltip():
     s = CitedSentence(text="Unbacked claim.", citations=[1], supported=False, missing=["Almaty", '"><b>'])
     html = ui.sentence_html(s, turn=1)
