@@ -153,7 +153,8 @@ def _clean(sentence: str) -> str:
     # Markers the model invents itself are dropped: the program attaches the real ones.
     # So is Markdown decoration (bullets, numbering, bold), which is not part of a claim.
     text = re.sub(r"\s*\[\d+(?:[,\s]*\d+)*\]", "", sentence)
-    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", text)
+    # A list number stands alone when the sentence splitter cuts "1. Wang Yi is …" after "1.".
+    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])(?:\s+|$)", "", text)
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).strip()
 
 

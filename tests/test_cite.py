@@ -134,6 +134,13 @@ def test_refusal_is_recognised_and_not_cited(citer):
     assert not [e for e in events if isinstance(e, Sentence)]
 
 
+def test_list_numbers_are_not_sentences(citer):
+    # A two-part answer comes as "1. …\n2. …"; the bare "1." was cited, failed and was listed as left out.
+    events = list(cite_stream(iter(["1. Some 164 civilians were killed.\n", "2. Seven policemen died."]), citer))
+    texts = [e.sentence.text for e in events if isinstance(e, Sentence)]
+    assert texts == ["Some 164 civilians were killed.", "Seven policemen died."]
+
+
 def test_model_invented_markers_are_replaced(citer):
     events = list(cite_stream(iter(["Some 164 civilians were killed [3]."]), citer))
     (s,) = [e.sentence for e in events if isinstance(e, Sentence)]
