@@ -40,12 +40,9 @@ MAX_QUESTION_CHARS = 2000
 
 def _capitalised(deltas: Iterator[str]) -> Iterator[str]:
     """A continuation shown as a sentence of its own: a space before it, its first letter upper case."""
-    pending = " "
     for delta in deltas:
-        pending += delta
-        stripped = pending.lstrip()
-        if stripped:
-            yield " " + stripped[0].upper() + stripped[1:]
+        if text := delta.lstrip():
+            yield " " + text[0].upper() + text[1:]
             break
     yield from deltas
 
@@ -181,11 +178,11 @@ class Bot:
         messages = build_messages(s, standalone, passages)
         # A begun answer (see answer.answer_lead) is the model's text so far: it is continued.
         text = messages.pop().content if messages[-1].role == MessageRole.ASSISTANT else ""
-        state = {"looped": False}
+        looped = False
 
         def tokens(shown: str):
             """The model's continuation of `text`, streamed; `shown` is displayed first."""
-            nonlocal text
+            nonlocal text, looped
             yield shown
             turns = messages + [ChatMessage(role=MessageRole.ASSISTANT, content=text)] if text else messages
             first = True
@@ -201,7 +198,7 @@ class Bot:
                 yield delta
                 # A small model can fall into a loop; stop once its last words repeat verbatim.
                 if len(text) > 160 and text[-60:] in text[:-60]:
-                    state["looped"] = True
+                    looped = True
                     break
 
         try:
@@ -209,8 +206,8 @@ class Bot:
                 if isinstance(event, Sentence):
                     sentences.append(event.sentence)
                 yield event
-            if s.add_fact and len([x for x in sentences if x.supported]) == 1 and wants_more(standalone) \
-                    and not state["looped"] and not is_refusal(text):
+            if s.add_fact and sum(x.supported for x in sentences) == 1 and wants_more(standalone) \
+                    and not looped and not is_refusal(text):
                 # The 1.5B model states one fact where a question needs several (evals/DECISIONS.md).
                 # Its answer is continued after "In addition," (a connective for the model only, so
                 # the reader gets the fact alone); the added sentence is buffered, not streamed, so

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from .corpus import Article
-from .embeddings import embed
+from .embeddings import embed, embed_cached
 
 # --- sentences ---------------------------------------------------------------------------
 
@@ -164,6 +164,10 @@ _STANDS_FOR = {"russia": {"putin", "kremlin", "moscow"}, "china": {"xi", "beijin
                "kazakhstan": {"tokayev", "astana"}, "us": {"washington", "biden"}}
 
 
+def _with_aliases(names: set[str]) -> set[str]:
+    return names | {alias for w in names for alias in _STANDS_FOR.get(w, ())}
+
+
 def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[str]:
     """Numbers the claim ties to a name that no cited sentence states with that number.
 
@@ -182,7 +186,7 @@ def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[st
         groups = [g for g in name_groups(clause) if not g <= skip]
         if not groups:
             continue
-        subject = groups[-1] | {alias for w in groups[-1] for alias in _STANDS_FOR.get(w, ())}
+        subject = _with_aliases(groups[-1])
         if not any(n in numbers(t) and subject & set(words(t)) for t in spans):
             unbound.append(f"{n} ({' '.join(sorted(subject))})")
     return unbound
@@ -281,7 +285,6 @@ class Citer:
         self.vectors = np.zeros((0, 384), dtype=np.float32)
         self.citations: dict[Span, Citation] = {}
         self.kept: list[str] = []  # the answer's supported sentences so far
-        self._question_vec = None
 
     def set_passages(self, passages) -> None:
         """Add candidate spans: every article sentence that overlaps a retrieved passage."""
@@ -358,17 +361,14 @@ class Citer:
         return out
 
     def _near_question(self, idx: list[int]) -> bool:
-        if self._question_vec is None:
-            self._question_vec = embed([self.question])[0]
-        near = np.argsort(-(self.vectors @ self._question_vec))[:ADDED_TOP]
+        near = np.argsort(-(self.vectors @ embed_cached(self.question)))[:ADDED_TOP]
         return bool(set(idx) & set(near.tolist()))
 
     def _names_subject(self, idx: list[int]) -> bool:
         """Does a cited sentence name what the answer is about: a name in the question or the
         subject of the answer's first kept sentence ("He" then most likely means the same)?"""
         first = next((c for c in self.kept if name_groups(c)), "")
-        subject = set().union(*name_groups(self.question), *name_groups(first)[:1])
-        subject |= {alias for w in subject for alias in _STANDS_FOR.get(w, ())}
+        subject = _with_aliases(set().union(*name_groups(self.question), *name_groups(first)[:1]))
         return any(subject & set(words(self.spans[i].text)) for i in idx)
 
     def _known(self, idx: list[int]) -> str:

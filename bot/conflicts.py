@@ -19,7 +19,7 @@ import yaml
 
 from .cite import quote, sentence_spans
 from .corpus import Article
-from .embeddings import embed, embed_cached
+from .embeddings import embed_cached
 
 TOPICS = Path(__file__).parent / "assets" / "contested.yaml"
 MAX_PER_SIDE = 2
@@ -89,7 +89,7 @@ def find_conflicts(question: str, articles: dict[str, Article], floor: float = 0
     touched = [t for t in topics() if _touches(question, t)]
     if not touched:
         return []
-    q = embed([question])[0]
+    q = embed_cached(question)  # the verifier needs it again (cite.Citer)
     touched = [t for t in touched if float(embed_cached(t["topic"]) @ q) >= floor]
     # Of each side's sentences, those closest to the question are quoted.
     closest = lambda c: -float(embed_cached(c.quote) @ q)  # noqa: E731
