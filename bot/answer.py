@@ -104,7 +104,7 @@ def answer_lead(settings: Settings, question: str) -> str:
 
 # Questions after one quantity, time or place: a second fact would only be padding.
 _ONE_FACT = re.compile(
-    r"^\s*(?:how (?:many|much|long|far|old|big)|when|where|(?:in|on|at) (?:which|what)|what (?:year|date|day|month|time))\b",
+    r"^\s*(?:(?:in |for |by |at )?how (?:many|much|long|far|old|big)|when|where|(?:in|on|at) (?:which|what)|what (?:year|date|day|month|time))\b",
     re.IGNORECASE)
 
 

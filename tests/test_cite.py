@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_numbers
+from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_numbers,
+                      unpaired_shares)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -178,6 +179,37 @@ def test_an_added_fact_must_be_new(bot):
     assert c.cite("The protests were triggered by the liquefied petroleum gas price hike.").supported
 
 
+def test_an_added_fact_may_come_from_the_answers_own_source(bot):
+    """One article sentence can hold two facts: a second sentence citing it is a repeat only
+    when it says nothing the answer has not said."""
+    c = _citer_for(bot, "Who is Mukhtar Tleuberdi?")
+    assert c.cite("Mukhtar Tleuberdi is the Foreign Minister of Kazakhstan.").supported
+    more = c.cite("He indicated that Beijing may have offered security support early on, but was rebuffed by Kazakh "
+                  "authorities.", added=True)
+    assert more.supported, more
+    same = c.cite("Mukhtar Tleuberdi is Kazakhstan's foreign minister.", added=True)
+    assert not same.supported and REPEATS in same.missing
+
+
+def test_a_post_may_be_stated_as_held(bot):
+    """"Holds the position of" says "is": "Wang Yi, the Chinese foreign minister, …" supports it."""
+    c = _citer_for(bot, "What post does Wang Yi hold?")
+    assert c.cite("Wang Yi holds the position of Chinese foreign minister.").supported
+    assert c.cite("Wang Yi serves as the Chinese foreign minister.").supported
+    # A post is a fact to check, like a name: this scored 0.83 when titles were skipped words.
+    wrong = c.cite("Wang Yi is the President of China.")
+    assert not wrong.supported and any(m.startswith("president") for m in wrong.missing), wrong
+    assert c.cite("President Xi Jinping sent a message to Tokayev.").missing != ["president"]  # a title, not a claim
+
+
+def test_a_count_out_of_a_total_must_be_paired_in_the_source():
+    source = ("There was violence in 19 of Kazakhstan’s 31 cities; 15 of these cities were close to foreign borders, "
+              "notably Kyrgistan, Uzbekistan, Turkmenistan and China’s Uighur populated Xinjian Autonomous Region.")
+    assert unpaired_shares("15 of the 31 cities experienced violence.", source) == ["15 of 31"]
+    assert unpaired_shares("Violence broke out in 19 of the 31 cities.", source) == []
+    assert unpaired_shares("19 out of 31 cities saw violence; 15 of these were near borders.", source) == []
+
+
 def test_an_added_fact_must_be_on_the_question(bot):
     c = _citer_for(bot, "What set off the unrest in Kazakhstan in January 2022?")
     c.cite("Violent protests triggered by the liquefied petroleum gas price hike broke out across Kazakhstan.")
@@ -201,5 +233,5 @@ def test_open_questions_may_get_a_second_fact():
     assert wants_more("How did Beijing officially respond to the crisis?")
     assert wants_more("Which Chinese academic argued that Beijing should play a more active security role?")
     for q in ("How many soldiers did Putin dispatch?", "When did Xi send his message?", "Where did Xi unveil the BRI?",
-              "In which town did the protests break out?", "How long is the frontier?", "On what date did it begin?"):
+              "In which town did the protests break out?", "In how many cities was there violence?", "How long is the frontier?", "On what date did it begin?"):
         assert not wants_more(q), q
