@@ -396,9 +396,9 @@ class Citer:
             # ("China is seen as the economic guarantor" after "Russia … the security guarantor").
             if len(self._new_words(sentence)) < NEW_WORDS:
                 out.missing.append(REPEATS)
-        elif added and not self._near_question(chosen):
+        elif added and not self._near_question(chosen) and not self._continues(chosen, sentence):
             out.missing.append(OFF_QUESTION)
-        if added and _PRONOUN_SUBJECT.match(sentence) and not self._names_subject(chosen):
+        if added and _PRONOUN_SUBJECT.match(sentence) and not self._names_subject(chosen) and not self._continues(chosen, sentence):
             out.missing.append("(no named subject)")
         out.supported = out.score >= self.floor and not out.missing
         if out.supported:
@@ -411,6 +411,21 @@ class Citer:
         """Content words (stemmed) of `sentence` that neither the answer so far nor the question has."""
         said = {_stem(w) for t in [self.question, *self.kept] for w in words(t)}
         return {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2} - said
+
+    def _continues(self, idx: list[int], sentence: str) -> bool:
+        """Does the sentence take its pronoun from the article: it cites only the article sentence
+        right after one the answer cites, and both begin with the same pronoun? Then "He" is the
+        article's own subject, which the answer has just stated ("The head of Kazakhstan's
+        intelligence services was sacked on 6 January. He has now been arrested for treason.")."""
+        if len(idx) != 1:
+            return False
+        span = self.spans[idx[0]]
+        ours, theirs = _PRONOUN_SUBJECT.match(sentence), _PRONOUN_SUBJECT.match(span.text)
+        if not (ours and theirs and ours.group().strip().lower() == theirs.group().strip().lower()):
+            return False
+        text = self.articles[span.article_id].text
+        return any(c.article_id == span.article_id and c.end <= span.start and not text[c.end:span.start].strip()
+                   for c in self.citations.values())
 
     def _near_question(self, idx: list[int]) -> bool:
         near = np.argsort(-(self.vectors @ embed_cached(self.question)))[:ADDED_TOP]

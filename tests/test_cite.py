@@ -229,6 +229,16 @@ def test_an_added_fact_must_name_its_subject(bot):
     assert not wrong.supported and "(no named subject)" in wrong.missing
 
 
+def test_an_added_fact_may_take_its_pronoun_from_the_article(bot):
+    """The article's next sentence says "He has now been arrested for treason": its "He" is the
+    subject of the sentence the answer cites, so the added sentence needs no name of its own."""
+    c = _citer_for(bot, "What happened to the chief of Kazakhstan's security service during the crisis?")
+    assert c.cite("The head of Kazakhstan's intelligence services was sacked on 6 January.").supported
+    assert not c.cite("She has now been arrested for treason.", added=True).supported  # not the article's pronoun
+    more = c.cite("He has now been arrested for treason.", added=True)
+    assert more.supported, more
+
+
 def test_open_questions_may_get_a_second_fact():
     assert wants_more("How did Beijing officially respond to the crisis?")
     assert wants_more("Which Chinese academic argued that Beijing should play a more active security role?")
