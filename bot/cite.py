@@ -180,7 +180,7 @@ def _with_aliases(names: set[str]) -> set[str]:
     return names | {alias for w in names for alias in _STANDS_FOR.get(w, ())}
 
 
-def unbound_numbers(sentence: str, spans: list[str], known: str = "") -> list[str]:
+def unbound_facts(sentence: str, spans: list[str], known: str = "") -> list[str]:
     """Numbers and posts the claim ties to a name that no cited sentence states with it.
 
     "Armenia contributed 2,500 troops", citing "Putin sent 2,500 troops" and "the CSTO rulers
@@ -218,10 +218,9 @@ def unpaired_shares(sentence: str, support: str) -> list[str]:
     of Kazakhstan's 31 cities; 15 of these cities were close to foreign borders", but 15 is
     the border cities' count: the sentence pairs numbers its source keeps apart.
     """
-    unpaired = []
+    unpaired, flat = [], support.replace(",", "")
     for m in _SHARE.finditer(sentence):
         a, b = (re.escape(x.replace(",", "")) for x in m.groups())
-        flat = support.replace(",", "")
         if not re.search(rf"(?<![\d.]){a}(?:\W+[\w’'-]+){{0,5}}?\W+{b}(?![\d])", flat):
             unpaired.append(f"{m.group(1)} of {m.group(2)}")
     return unpaired
@@ -382,7 +381,7 @@ class Citer:
             out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined, self._known(chosen), self.idf))
         combined = " ".join(self.spans[i].text for i in chosen)
         out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
-        out.missing += unbound_numbers(sentence, [self.spans[i].text for i in chosen], self._known(chosen))
+        out.missing += unbound_facts(sentence, [self.spans[i].text for i in chosen], self._known(chosen))
         out.missing += unpaired_shares(sentence, combined)
         if self.question and echoes(sentence, self.question):
             # A verdict must be said by a cited sentence itself: close in meaning, same polarity.
@@ -390,15 +389,16 @@ class Citer:
             negated = bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(self.spans[best].text))
             if float(self.vectors[best] @ vec) < VERDICT_FLOOR or negated:
                 out.missing.append("(restates the question)")
+        continues = added and self._continues(chosen, sentence)
         if added and all(self.spans[i] in self.citations for i in chosen):
             # Its source is one the answer already stands on, so it is on the question; it
             # repeats the answer unless it says something the answer has not said yet
             # ("China is seen as the economic guarantor" after "Russia … the security guarantor").
             if len(self._new_words(sentence)) < NEW_WORDS:
                 out.missing.append(REPEATS)
-        elif added and not self._near_question(chosen) and not self._continues(chosen, sentence):
+        elif added and not continues and not self._near_question(chosen):
             out.missing.append(OFF_QUESTION)
-        if added and _PRONOUN_SUBJECT.match(sentence) and not self._names_subject(chosen) and not self._continues(chosen, sentence):
+        if added and not continues and _PRONOUN_SUBJECT.match(sentence) and not self._names_subject(chosen):
             out.missing.append("(no named subject)")
         out.supported = out.score >= self.floor and not out.missing
         if out.supported:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_numbers,
+from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
                       unpaired_shares)
 
 
@@ -45,13 +45,13 @@ def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
     putin = "By sending 2,500 troops to help defend Kazakhstan, at a stroke Putin has validated his Collective Security Treaty Organisation."
     armenia = "The other CSTO rulers of Armenia, Belarus, Kyrgyzstan and Tajikistan are likely to be impressed."
     # Every name and number is in the two sentences, but 2,500 is Putin's, not Armenia's.
-    assert unbound_numbers("Armenia contributed 2,500 troops to the CSTO mission.", [putin, armenia]) == ["2500 (armenia)"]
-    assert unbound_numbers("Putin sent 2,500 troops, and the rulers of Armenia were impressed.", [putin, armenia]) == []
-    assert unbound_numbers("Russia sent 2,500 troops to help defend Kazakhstan.", [putin, armenia]) == []  # Putin's Russia
+    assert unbound_facts("Armenia contributed 2,500 troops to the CSTO mission.", [putin, armenia]) == ["2500 (armenia)"]
+    assert unbound_facts("Putin sent 2,500 troops, and the rulers of Armenia were impressed.", [putin, armenia]) == []
+    assert unbound_facts("Russia sent 2,500 troops to help defend Kazakhstan.", [putin, armenia]) == []  # Putin's Russia
     # A source named before the figure is not its subject; one cited sentence needs no check.
     share = "Note the words ‘our home’, which is how he sees a country in which 20 per cent of the population is Russian."
-    assert unbound_numbers("According to The Spectator, 20 percent of Kazakhstan is Russian.", [share, armenia], "The Spectator") == []
-    assert unbound_numbers("Armenia contributed 2,500 troops.", [putin]) == []
+    assert unbound_facts("According to The Spectator, 20 percent of Kazakhstan is Russian.", [share, armenia], "The Spectator") == []
+    assert unbound_facts("Armenia contributed 2,500 troops.", [putin]) == []
 
 
 def test_number_tied_to_the_wrong_name_is_unsupported(bot):
