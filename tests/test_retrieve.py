@@ -62,3 +62,27 @@ def test_sparse_top_k_matches_bm25s_and_skips_chunks_sharing_no_word(bot):
         assert {n.node.node_id for n in got if n.score > last} == {sparse.corpus[i]["node_id"] for i in expected if scores[i] > last}
         assert all(n.score > 0 for n in got)
     assert sparse.retrieve(QueryBundle("zzzz qqqq")) == []
+
+
+@pytest.mark.parametrize("question,name", [
+    ("Who is Raffaello Pantucci and how did he view Russia's intervention?", "Pantucci"),
+    ("What argument did Igor Denisov make about Russia's and China's roles?", "Denisov"),
+])
+def test_a_rare_name_in_the_question_puts_its_chunk_first(bot, question, name):
+    """Dense retrieval follows the rest of the question ("Russia's intervention"); without the
+    anchor, fusion left the one chunk naming the person out of the top 5."""
+    from llama_index.core.schema import QueryBundle
+
+    r = bot.retriever
+    assert name in r.retrieve(question).passages[0].text
+    fused = [n.node.get_content() for n, _ in rrf([r.dense.retrieve(QueryBundle(question)), r.sparse.retrieve(QueryBundle(question))])]
+    assert not any(name in t for t in fused[: r.settings.top_k])  # what the anchor fixes
+
+
+def test_common_names_leave_the_fused_ranking_alone(bot):
+    from llama_index.core.schema import QueryBundle
+
+    r = bot.retriever
+    q = "What did Putin and Xi Jinping say about Kazakhstan?"
+    fused = [n.node.node_id for n, _ in rrf([r.dense.retrieve(QueryBundle(q)), r.sparse.retrieve(QueryBundle(q))])]
+    assert [p.node_id for p in r.retrieve(q).passages] == fused[: r.settings.top_k]
