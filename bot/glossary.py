@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 
-from .cite import ends_sentence, sentence_spans
+from .cite import ends_sentence, overlap, sentence_spans
 from .corpus import Article
 from .embeddings import embed_cached
 from .guard import is_instruction
+
+# An answer sentence holding this share of a quote's content words already says what it says.
+RESTATED = 0.8
 
 # "What is/are/was …", "What's …", "What does … mean", "Define …", "Explain …", "Who are …"
 _DEFINITION = re.compile(r"^\s*(?:what(?:'s|’s|\s+(?:is|are|was|were|does|do))|define|explain|who\s+(?:is|are|was|were))\b", re.I)
@@ -44,3 +47,21 @@ def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset()) ->
         return None
     q = embed_cached(term["query"])
     return max(candidates, key=lambda c: float(embed_cached(articles[c[0]].text[c[1]:c[2]]) @ q))
+
+
+def explanation(term: dict, articles: dict[str, Article], said: list[str]) -> tuple[str, int, int] | None:
+    """The sentence to quote after a definition answer: the best one (`best_quote`) that no
+    sentence of `said` (the answer) already restates.
+
+    Asked "What is the SCO?", the model wrote out the best quote itself ("The SCO is a
+    regional body founded by China …"), so the next best, the one that spells out the
+    Shanghai Cooperation Organisation, is quoted; a mere paraphrase ("Nur Otan is a political
+    party in Kazakhstan") still gets the article's own words ("the ruling Nur Otan party").
+    """
+    used: set[tuple[str, int, int]] = set()
+    while (span := best_quote(term, articles, exclude=used)) is not None:
+        text = articles[span[0]].text[span[1]:span[2]]
+        if not any(overlap(text, s) >= RESTATED for s in said):
+            return span
+        used.add(span)
+    return None

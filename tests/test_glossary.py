@@ -36,3 +36,33 @@ def test_each_term_has_a_verbatim_explaining_sentence_that_names_it(bot):
     cso = next(t for t in bot.terms if t["term"] == "CSTO")
     first = best_quote(cso, bot.articles)
     assert best_quote(cso, bot.articles, exclude={first}) not in (None, first)  # the next best, when one is used up
+
+
+def test_the_explanation_quoted_is_one_the_answer_has_not_written_out(bot):
+    from bot.glossary import explanation
+
+    sco = next(t for t in bot.terms if t["term"] == "SCO")
+    best = best_quote(sco, bot.articles)
+    text = bot.articles[best[0]].text[best[1]:best[2]]
+    assert explanation(sco, bot.articles, []) == best
+    # The model wrote the best sentence out (as it does, nearly word for word): the next one is quoted.
+    nxt = explanation(sco, bot.articles, [text.replace("The SCO is", "The SCO is, according to the FT,")])
+    assert nxt not in (None, best)
+    assert "Shanghai Cooperation" in bot.articles[nxt[0]].text[nxt[1]:nxt[2]]
+
+
+def test_a_paraphrase_still_gets_the_articles_own_words(bot):
+    from bot.glossary import explanation
+
+    nur = next(t for t in bot.terms if t["term"] == "Nur Otan")
+    span = explanation(nur, bot.articles, ["Nur Otan is a political party in Kazakhstan."])
+    assert span == best_quote(nur, bot.articles)
+    assert "the ruling Nur Otan party" in bot.articles[span[0]].text[span[1]:span[2]]
+
+
+def test_no_explanation_is_left_when_the_answer_restates_them_all(bot):
+    from bot.glossary import explanation
+
+    term = next(t for t in bot.terms if t["term"] == "恐怖分子")  # one sentence in the corpus names it
+    only = best_quote(term, bot.articles)
+    assert explanation(term, bot.articles, [bot.articles[only[0]].text[only[1]:only[2]]]) is None

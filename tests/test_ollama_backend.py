@@ -80,3 +80,17 @@ def test_backend_faults_become_messages(settings, mode, needle):
         with pytest.raises(LLMError, match=needle):
             bot.ask("What triggered the protests in Kazakhstan?")
         assert bot.retriever is not None  # the app object survives and can ask again
+
+
+def test_a_definition_answer_ends_with_an_explanation_it_has_not_written_out(settings):
+    """Whatever the model says about the term, the article's own explanation follows, quoted,
+    and it is never a sentence the answer already wrote out."""
+    from bot.cite import overlap
+    from bot.glossary import RESTATED
+
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("What is the SCO?")
+    quoted, written = answer.sentences[-1], [s.text for s in answer.sentences[:-1]]
+    assert quoted.inline and ("SCO" in quoted.text or "Shanghai Cooperation" in quoted.text)
+    body = quoted.text.split("“", 1)[1].rsplit("”", 1)[0]
+    assert not any(overlap(body, w) >= RESTATED for w in written)
