@@ -17,7 +17,7 @@ import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, is_refusal, render, wants_more
-from .cite import NOT_ADDED, CitedSentence, Citer, quote
+from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, quote
 from .conflicts import claim_passages, find_conflicts, statement
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
@@ -206,8 +206,13 @@ class Bot:
                 if isinstance(event, Sentence):
                     sentences.append(event.sentence)
                 yield event
-            if s.add_fact and sum(x.supported for x in sentences) == 1 and wants_more(standalone) \
-                    and not looped and not is_refusal(text):
+            n_kept = sum(x.supported for x in sentences)
+            # With none kept, a sentence that failed on a detail (an attribute moved to another
+            # owner: "Russia's response … was relatively low-key") still shows the sources hold
+            # an answer; one that only restated the question does not ("The European Union did
+            # not respond …" was continued into another wrong claim), nor does a refusal.
+            on_track = n_kept == 1 or (n_kept == 0 and sentences and not any(RESTATES_QUESTION in x.missing for x in sentences))
+            if s.add_fact and on_track and wants_more(standalone) and not looped and not is_refusal(text):
                 # The 1.5B model states one fact where a question needs several (evals/DECISIONS.md).
                 # Its answer is continued after "In addition," (a connective for the model only, so
                 # the reader gets the fact alone); the added sentence is buffered, not streamed, so

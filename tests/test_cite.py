@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
 from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
-                      unpaired_shares)
+                      unbound_possessives, unpaired_shares)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -208,6 +208,28 @@ def test_a_count_out_of_a_total_must_be_paired_in_the_source():
     assert unpaired_shares("15 of the 31 cities experienced violence.", source) == ["15 of 31"]
     assert unpaired_shares("Violence broke out in 19 of the 31 cities.", source) == []
     assert unpaired_shares("19 out of 31 cities saw violence; 15 of these were near borders.", source) == []
+
+
+def test_a_possessive_must_keep_its_owner():
+    source = ("Despite this, China’s response has been relatively low-key as Russia, the traditional hegemon in Central Asia, "
+              "steps in to crush a wave of protests in a crucial link to Beijing’s attempts to project its economic and political might.")
+    assert unbound_possessives("Russia's response to the unrest was relatively low-key.", [source]) == ["russia's response to the"]
+    assert unbound_possessives("China's response to the unrest was relatively low-key.", [source]) == []
+    assert unbound_possessives("Beijing's response was low-key.", [source]) == []  # Beijing stands for China
+    # A possessive pronoun cannot be resolved, and a word no source has is the overlap score's business.
+    assert unbound_possessives("China's growing global interests need protection.",
+                               ["Non-interference has come into conflict with the need to protect its growing global interests."]) == []
+    assert unbound_possessives("Russia's tanks rolled in.", [source]) == []
+    # Numbers are no words between owner and owned: "China’s approximately 1,100-mile border".
+    assert unbound_possessives("China's border with Kazakhstan is long.",
+                               ["China’s approximately 1,100-mile border with Kazakhstan is much longer than its 47-mile border."]) == []
+
+
+def test_a_swapped_possessor_is_not_supported(bot):
+    c = _citer_for(bot, "How did Russia's response to the unrest differ from China's?")
+    wrong = c.cite("Russia's response to the unrest was relatively low-key.")
+    assert not wrong.supported and any(m.startswith("russia's") for m in wrong.missing), wrong
+    assert c.cite("China's response to the unrest was relatively low-key.").supported
 
 
 def test_an_added_fact_must_be_on_the_question(bot):
