@@ -31,6 +31,7 @@ from .guard import (
     without_instructions,
 )
 from .llm import LLMError, choose_backend, describe_error
+from .pronouns import resolve
 from .retrieve import Retriever
 from .settings import Settings
 from .store import active_generation, open_store
@@ -112,6 +113,9 @@ class Bot:
             # Earlier questions are data too: instructions in them must not steer the rewrite.
             return split_instructions(content)[0] if t["role"] == "user" else content
 
+        asked_before = [text(t) for t in turns if t["role"] == "user"]
+        if asked_before and (resolved := resolve(question, asked_before[-1])):
+            return resolved  # "What did he say …" after "Who is Mukhtar Tleuberdi?" (bot/pronouns.py)
         convo = "\n".join(f"{t['role'].capitalize()}: {text(t)}" for t in turns)
         prompt = self.settings.prompt("condense").format(history=convo, question=question)
         _, llm, _ = self.backend

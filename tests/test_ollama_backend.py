@@ -94,3 +94,12 @@ def test_a_definition_answer_ends_with_an_explanation_it_has_not_written_out(set
     assert quoted.inline and ("SCO" in quoted.text or "Shanghai Cooperation" in quoted.text)
     body = quoted.text.split("“", 1)[1].rsplit("”", 1)[0]
     assert not any(overlap(body, w) >= RESTATED for w in written)
+
+
+def test_a_pronoun_for_the_person_just_named_is_resolved_without_the_model(settings):
+    history = [{"role": "user", "content": "Who is Mukhtar Tleuberdi?"}, {"role": "assistant", "content": "Kazakhstan's foreign minister."}]
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("What did he say about China's role?", history)
+        prompts = [r["messages"][-1]["content"] for r in fake.requests]
+    assert answer.standalone_question == "What did Mukhtar Tleuberdi say about China's role?"
+    assert not any(p.startswith("Rewrite the last question") for p in prompts)
