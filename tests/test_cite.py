@@ -232,6 +232,18 @@ def test_a_swapped_possessor_is_not_supported(bot):
     assert c.cite("China's response to the unrest was relatively low-key.").supported
 
 
+def test_reported_words_must_be_given_as_the_speakers(bot):
+    """Every word in the sources, but one author's words in another's mouth."""
+    c = _citer_for(bot, "What argument did Igor Denisov make about Russia's and China's roles?")
+    wrong = c.cite("Denisov suggested that Russia still has an upper hand in Central Asian politics despite China's increasing influence.")
+    assert not wrong.supported and "(words not given as denisov's)" in wrong.missing, wrong
+    assert c.cite("Igor Denisov argued that Russia's and China's roles in Central Asia are arbitrary, "
+                  "with Kazakhstan's protests rooted in elite politics.").supported
+    c = _citer_for(bot, "What did Mukhtar Tleuberdi say about China's role?")
+    assert not c.cite('Tleuberdi stated that Beijing was ready to strengthen "law enforcement cooperation and of security" with Kazakhstan.').supported
+    assert c.cite('Wang Yi said that Beijing was ready to strengthen "law enforcement cooperation and of security" with Kazakhstan.').supported
+
+
 def test_an_added_fact_must_be_on_the_question(bot):
     c = _citer_for(bot, "What set off the unrest in Kazakhstan in January 2022?")
     c.cite("Violent protests triggered by the liquefied petroleum gas price hike broke out across Kazakhstan.")
