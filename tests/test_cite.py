@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
 from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
-                      unbound_possessives, unpaired_shares)
+                      swapped_descriptions, unbound_possessives, unpaired_shares)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -242,6 +242,17 @@ def test_reported_words_must_be_given_as_the_speakers(bot):
     c = _citer_for(bot, "What did Mukhtar Tleuberdi say about China's role?")
     assert not c.cite('Tleuberdi stated that Beijing was ready to strengthen "law enforcement cooperation and of security" with Kazakhstan.').supported
     assert c.cite('Wang Yi said that Beijing was ready to strengthen "law enforcement cooperation and of security" with Kazakhstan.').supported
+
+
+def test_an_act_is_bound_to_its_doer_and_a_description_to_its_name(bot):
+    c = _citer_for(bot, 'What did Putin and Xi each say about a "colour revolution" in Kazakhstan?')
+    wrong = c.cite('Putin praised Tokayev for being decisive and "taking strong action at critical times".')
+    assert not wrong.supported and "(words not given as putin's)" in wrong.missing, wrong
+    assert c.cite('Xi praised Tokayev for being decisive and "taking strong action at critical times".').supported
+    sco = "The SCO is a regional body founded by China and focused on counter-terrorism cooperation."
+    assert swapped_descriptions("The CSTO is a regional body focused on counter-terrorism cooperation.", [sco]) == ["(regional body: sco's)"]
+    assert swapped_descriptions("The SCO is a regional body focused on counter-terrorism.", [sco]) == []
+    assert swapped_descriptions("The CSTO is a Russian-led bloc.", [sco]) == []  # another description: not this check's business
 
 
 def test_an_added_fact_must_be_on_the_question(bot):
