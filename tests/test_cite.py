@@ -253,6 +253,11 @@ def test_an_act_is_bound_to_its_doer_and_a_description_to_its_name(bot):
     assert swapped_descriptions("The CSTO is a regional body focused on counter-terrorism cooperation.", [sco]) == ["(regional body: sco's)"]
     assert swapped_descriptions("The SCO is a regional body focused on counter-terrorism.", [sco]) == []
     assert swapped_descriptions("The CSTO is a Russian-led bloc.", [sco]) == []  # another description: not this check's business
+    # The description borrowed from a passage sentence about the SCO, the citation about the CSTO only.
+    c = _citer_for(bot, "How does the CSTO differ from the SCO?")
+    borrowed = c.cite("The CSTO is a regional body that has not been considered a significant alliance until its intervention in Kazakhstan.")
+    assert not borrowed.supported and "(regional body: sco's)" in borrowed.missing, borrowed
+    assert c.cite("The CSTO had not been considered a significant alliance until its intervention in Kazakhstan.").supported
 
 
 def test_an_added_fact_must_be_on_the_question(bot):
