@@ -21,7 +21,7 @@ from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, quote
 from .conflicts import claim_passages, find_conflicts, statement
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
-from .glossary import asked_term, explanation
+from .glossary import asked_term, compared_terms, explanation
 from .guard import (
     asks_opinion,
     is_follow_up,
@@ -239,15 +239,17 @@ class Bot:
             raise LLMError(describe_error(e, s)) from None
         # Quotes the program adds after the answer (verbatim, so supported by construction): a
         # definition question gets the article's own explanation of the term (one the answer
-        # has not already written out), and where the sources disagree, each side the answer
-        # did not cite is quoted.
+        # has not already written out), a comparison of two terms one for each, and where the
+        # sources disagree, each side the answer did not cite is quoted.
         kept = {n for x in sentences if x.supported for n in x.citations}
         cited = {(c.article_id, c.start) for c in citer.all_citations() if c.n in kept}
         quotes = []
         answered = [x.text for x in sentences if x.supported]
-        if (term := asked_term(standalone, self.terms)) and (span := explanation(term, self.articles, answered)):
-            art, n = self.articles[span[0]], citer.cite_span(*span)
-            quotes.append((f"{art.outlet}: {quote(art.text[span[1]:span[2]], n)}", [n]))
+        defined = asked_term(standalone, self.terms)
+        for term in [defined] if defined else compared_terms(standalone, self.terms):
+            if span := explanation(term, self.articles, answered):
+                art, n = self.articles[span[0]], citer.cite_span(*span)
+                quotes.append((f"{art.outlet}: {quote(art.text[span[1]:span[2]], n)}", [n]))
         quotes += [said for conflict in conflicts if (said := statement(conflict, citer.cite_span, cited))]
         for text, numbers in quotes:
             quoted = CitedSentence(text, numbers, supported=True, score=1.0, inline=True)

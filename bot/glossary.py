@@ -2,7 +2,8 @@
 sentence that best explains a term, quoted as is.
 
 Used by the briefing (its glossary and the people it introduces) and by answers: a question
-such as "What is the CSTO?" gets, after the model's answer, the article's own explanation.
+such as "What is the CSTO?" gets, after the model's answer, the article's own explanation, and
+"How does the CSTO differ from the SCO?" gets one for each.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .corpus import Article
 from .embeddings import embed_cached
 from .guard import is_instruction
 
+_COMPARISON = re.compile(r"\b(?:differ\w*|compar\w*|versus|vs\.?|distinguish\w*)(?!\w)", re.I)
 # An answer sentence holding this share of a quote's content words already says what it says.
 RESTATED = 0.8
 
@@ -25,13 +27,27 @@ def _names(term: dict) -> list[str]:
     return term.get("match", [term["term"]])
 
 
+def _named(question: str, terms: list[dict]) -> list[dict]:
+    low = question.lower()
+    return [t for t in terms if any(re.search(rf"(?<!\w){re.escape(m.lower())}(?!\w)", low) for m in _names(t))]
+
+
 def asked_term(question: str, terms: list[dict]) -> dict | None:
     """The term a definition question ("What is the CSTO?") asks about, if it is in the glossary."""
     if not _DEFINITION.search(question):
         return None
-    low = question.lower()
-    hits = [t for t in terms if any(re.search(rf"(?<!\w){re.escape(m.lower())}(?!\w)", low) for m in _names(t))]
+    hits = _named(question, terms)
     return hits[0] if len(hits) == 1 else None  # a question naming several terms is not a definition
+
+
+def compared_terms(question: str, terms: list[dict]) -> list[dict]:
+    """The two glossary terms a comparison question ("How does the CSTO differ from the SCO?")
+    sets side by side, else []. The model tends to give both the words of one ("The CSTO is
+    a regional body founded by China …", the SCO's), so each is explained from the articles."""
+    if not _COMPARISON.search(question):
+        return []
+    hits = _named(question, terms)
+    return hits if len(hits) == 2 else []
 
 
 def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset()) -> tuple[str, int, int] | None:

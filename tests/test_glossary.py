@@ -66,3 +66,25 @@ def test_no_explanation_is_left_when_the_answer_restates_them_all(bot):
     term = next(t for t in bot.terms if t["term"] == "恐怖分子")  # one sentence in the corpus names it
     only = best_quote(term, bot.articles)
     assert explanation(term, bot.articles, [bot.articles[only[0]].text[only[1]:only[2]]]) is None
+
+
+@pytest.mark.parametrize("question,names", [
+    ("How does the CSTO differ from the SCO?", {"CSTO", "SCO"}),
+    ("What is the difference between the CSTO and the SCO?", {"CSTO", "SCO"}),
+    ("Compare the Belt and Road with the Eurasian Economic Union", {"Belt and Road", "EAEU"}),
+])
+def test_a_comparison_of_two_terms_names_both(bot, question, names):
+    from bot.glossary import compared_terms
+
+    assert {t["term"] for t in compared_terms(question, bot.terms)} == names
+
+
+@pytest.mark.parametrize("question", [
+    "How did Russia's response differ from China's?",   # no glossary term
+    "Why did the CSTO deploy troops?",                  # one term, no comparison
+    "Did the CSTO, the SCO and the Eurasian Economic Union differ?",  # three terms
+])
+def test_other_questions_compare_no_terms(bot, question):
+    from bot.glossary import compared_terms
+
+    assert compared_terms(question, bot.terms) == []

@@ -103,3 +103,11 @@ def test_a_pronoun_for_the_person_just_named_is_resolved_without_the_model(setti
         prompts = [r["messages"][-1]["content"] for r in fake.requests]
     assert answer.standalone_question == "What did Mukhtar Tleuberdi say about China's role?"
     assert not any(p.startswith("Rewrite the last question") for p in prompts)
+
+
+def test_a_comparison_of_two_terms_ends_with_an_explanation_of_each(settings):
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("How does the CSTO differ from the SCO?")
+    quoted = [s.text for s in answer.sentences if s.inline and not s.text.startswith("The sources differ")]
+    assert len(quoted) == 2, answer.text
+    assert any("CSTO" in q for q in quoted) and any("SCO" in q.replace("CSTO", "") for q in quoted)
