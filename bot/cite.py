@@ -214,7 +214,8 @@ POSSESSOR_WINDOW = 4  # words either side of the possessed word in which its pos
 
 
 def _stands_for(name: str) -> set[str]:
-    """The name with the states, leaders and capitals that stand for it (see _STANDS_FOR), both ways."""
+    """The name with the states, leaders and capitals that stand for it (see _STANDS_FOR), both
+    ways. `_with_aliases` goes one way only (state to leader), as a number's subject must."""
     out = {name}
     for state, others in _STANDS_FOR.items():
         if name == state or name in others:
@@ -465,16 +466,17 @@ class Citer:
                 chosen.append(j)
                 missing = still
         out.score = float(scores[order[0]])
+        cited = [self.spans[i].text for i in chosen]
+        combined = " ".join(cited)
         if len(chosen) > 1:
-            combined = " ".join(self.spans[i].text for i in chosen)
             out.score = max(out.score, 0.5 * float(embed([combined])[0] @ vec) + 0.5 * overlap(sentence, combined, self._known(chosen), self.idf))
-        combined = " ".join(self.spans[i].text for i in chosen)
+        # Each check names what the cited sentences fail to support (see the functions above).
         out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
-        out.missing += unbound_facts(sentence, [self.spans[i].text for i in chosen], self._known(chosen))
+        out.missing += unbound_facts(sentence, cited, self._known(chosen))
         out.missing += unpaired_shares(sentence, combined)
-        out.missing += unbound_possessives(sentence, [self.spans[i].text for i in chosen])
+        out.missing += unbound_possessives(sentence, cited)
         out.missing += self._unbound_speaker(sentence, chosen)
-        out.missing += swapped_descriptions(sentence, [self.spans[i].text for i in chosen], [x.text for x in self.spans])
+        out.missing += swapped_descriptions(sentence, cited, [x.text for x in self.spans])
         if self.question and echoes(sentence, self.question):
             # A verdict must be said by a cited sentence itself: close in meaning, same polarity.
             best = max(chosen, key=lambda i: float(self.vectors[i] @ vec))
