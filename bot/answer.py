@@ -55,6 +55,9 @@ class Answer:
     refusal_reason: str | None = None
     conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
     left_out: list[str] = field(default_factory=list)  # strict mode: the model's sentences no article supports
+    # The one more fact asked for (see app.Bot.stream) when it was dropped unseen as a repeat or
+    # off the question, with the reason: not shown to readers, kept for evals and debugging.
+    not_added: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -71,6 +74,7 @@ class Answer:
             **({"refusal_reason": self.refusal_reason} if self.refused else {}),
             **({"conflicts": [c.to_json() for c in self.conflicts]} if self.conflicts else {}),
             **({"left_out": self.left_out} if self.left_out else {}),
+            **({"not_added": self.not_added} if self.not_added else {}),
         }
 
 

@@ -142,16 +142,18 @@ class Bot:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         rewritten = None
+        not_added: list[str] = []
 
         def finish(sentences, citations, reason=None) -> Done:
             """reason: why the answer is a refusal (None for an answer)."""
             timings["total"] = time.perf_counter() - t0
             if reason:
-                return Done(Answer(question, self.refusal_text(reason), True, [], [], name, model, timings, rewritten, refusal_reason=reason))
+                return Done(Answer(question, self.refusal_text(reason), True, [], [], name, model, timings, rewritten,
+                                   refusal_reason=reason, not_added=not_added))
             kept = [x for x in sentences if x.supported or not s.strict]
             left_out = [x.text for x in sentences if not x.supported and s.strict]
             return Done(Answer(question, render(sentences, s.strict), False, kept, citations, name, model, timings, rewritten,
-                               left_out=left_out))
+                               left_out=left_out, not_added=not_added))
 
         name, model = "none", "none"  # no model is consulted for refusals decided before generation
         asked, _ = split_instructions(question)
@@ -233,6 +235,9 @@ class Bot:
                 if added and isinstance(added[-1], Sentence) and not NOT_ADDED & set(added[-1].sentence.missing):
                     sentences.append(added[-1].sentence)
                     yield from added
+                elif added and isinstance(added[-1], Sentence):
+                    dropped = added[-1].sentence
+                    not_added.append(f"{dropped.text} {' '.join(sorted(NOT_ADDED & set(dropped.missing)))}")
         except LLMError:
             raise
         except Exception as e:
@@ -244,13 +249,22 @@ class Bot:
         kept = {n for x in sentences if x.supported for n in x.citations}
         cited = {(c.article_id, c.start) for c in citer.all_citations() if c.n in kept}
         quotes = []
+
+        def quoted(article_id: str, start: int, end: int) -> tuple[str, list[int]]:
+            art, n = self.articles[article_id], citer.cite_span(article_id, start, end)
+            return f"{art.outlet}: {quote(art.text[start:end], n)}", [n]
+
         answered = [x.text for x in sentences if x.supported]
         defined = asked_term(standalone, self.terms)
         for term in [defined] if defined else compared_terms(standalone, self.terms):
             if span := explanation(term, self.articles, answered):
-                art, n = self.articles[span[0]], citer.cite_span(*span)
-                quotes.append((f"{art.outlet}: {quote(art.text[span[1]:span[2]], n)}", [n]))
+                quotes.append(quoted(*span))
         quotes += [said for conflict in conflicts if (said := statement(conflict, citer.cite_span, cited))]
+        if not answered and not quotes and (near := citer.closest_source(sentences)):
+            # Nothing the model wrote could be kept, but it pointed at the article sentence that
+            # answers, and garbled a detail ("15 of the 31 cities" for "19 of Kazakhstan's 31"):
+            # that sentence is quoted instead of a refusal (see Citer.closest_source).
+            quotes.append(quoted(near.article_id, near.start, near.end))
         for text, numbers in quotes:
             quoted = CitedSentence(text, numbers, supported=True, score=1.0, inline=True)
             sentences.append(quoted)

@@ -133,6 +133,14 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
     return sorted(missing)
 
 
+def unnamed(question: str, text: str) -> list[set[str]]:
+    """Names of the question (each a set of words, with the states' leaders and capitals as
+    aliases) of which `text` has no word. A question's first word ("Does", "Why") is no name."""
+    have = {_stem(w) for w in words(text)}
+    groups = [g - STOPWORDS for g in name_groups(question)]
+    return [g for g in groups if g and not {_stem(w) for w in _with_aliases(g)} & have]
+
+
 def overlap(sentence: str, support: str, known: str = "", idf: dict[str, float] | None = None) -> float:
     """Share of the sentence's content words (prefix-stemmed) found in the support, each word
     weighted by its rarity in the corpus (`idf`), so "China" and "Kazakhstan" alone carry
@@ -379,6 +387,7 @@ class CitedSentence:
     score: float = 0.0
     missing: list[str] = field(default_factory=list)
     inline: bool = False  # quotes written by the program, with their [n] markers inside `text`
+    nearest: Span | None = None  # the candidate sentence that matched it best, kept or not
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*$")
@@ -466,6 +475,7 @@ class Citer:
                 chosen.append(j)
                 missing = still
         out.score = float(scores[order[0]])
+        out.nearest = self.spans[order[0]]
         cited = [self.spans[i].text for i in chosen]
         combined = " ".join(cited)
         if len(chosen) > 1:
@@ -500,6 +510,23 @@ class Citer:
         if out.supported or (not self.strict and not NOT_ADDED & set(out.missing)):
             out.citations = [self._number(self.spans[i]) for i in chosen]
         return out
+
+    def closest_source(self, dropped: list[CitedSentence]) -> Span | None:
+        """The article sentence to quote when no sentence of the answer could be kept, or None.
+
+        The model often points at the right sentence and garbles one detail: "15 of the 31
+        cities experienced violence" for "There was violence in 19 of Kazakhstan's 31 cities;
+        15 of these cities were close to foreign borders". The reader is better served by that
+        sentence, quoted, than by a refusal. It must match the dropped sentence as closely as
+        a kept one would (score ≥ the support floor), the dropped sentence must not merely
+        restate the question (a bare verdict points at no particular sentence), and it must
+        name everything the question names: "Armenia contributed 2,500 troops" matches
+        Putin's 2,500 troops, which do not answer "How many soldiers did Armenia send?".
+        """
+        fits = [x for x in dropped if x.nearest and x.score >= self.floor and not x.supported
+                and not ({RESTATES_QUESTION} | NOT_ADDED) & set(x.missing)
+                and not unnamed(self.question, x.nearest.text)]
+        return max(fits, key=lambda x: x.score).nearest if fits else None
 
     def _unbound_speaker(self, sentence: str, idx: list[int]) -> list[str]:
         """A named speaker whose reported words no cited sentence gives as theirs.

@@ -4,6 +4,8 @@
 `"stream": true` and one JSON object otherwise, as Ollama does. The reply quotes the first
 sentence of source [1] in the prompt, so answers are grounded and citable. Modes: "ok",
 "die" (closes the socket mid-stream), "slow" (stalls before the first byte), "error" (HTTP 500).
+`answers` scripts the model's answers instead, one per chat request, in order (condense
+requests included), e.g. a sentence with a garbled detail as the small model writes them.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def reply_for(messages: list[dict]) -> str:
 
 
 class FakeOllama:
-    def __init__(self, mode: str = "ok", models: tuple[str, ...] = (MODEL,), stall: float = 5.0):
+    def __init__(self, mode: str = "ok", models: tuple[str, ...] = (MODEL,), stall: float = 5.0,
+                 answers: tuple[str, ...] = ()):
         self.mode, self.models, self.stall = mode, models, stall
+        self.answers = list(answers)
         self.requests: list[dict] = []
         fake = self
 
@@ -78,7 +82,7 @@ class FakeOllama:
                     return self._json(500, {"error": "llama runner process has terminated"})
                 if fake.mode == "slow":
                     time.sleep(fake.stall)
-                text = reply_for(body.get("messages", []))
+                text = fake.answers.pop(0) if fake.answers else reply_for(body.get("messages", []))
                 words = re.findall(r"\s*\S+\s*", text)
                 if not body.get("stream", True):
                     return self._json(200, {"model": body["model"], "created_at": _now(), "done": True, "done_reason": "stop",

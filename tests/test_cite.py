@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
 from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
-                      swapped_descriptions, unbound_possessives, unpaired_shares)
+                      swapped_descriptions, unbound_possessives, unnamed, unpaired_shares)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -295,3 +295,26 @@ def test_open_questions_may_get_a_second_fact():
     for q in ("How many soldiers did Putin dispatch?", "When did Xi send his message?", "Where did Xi unveil the BRI?",
               "In which town did the protests break out?", "In how many cities was there violence?", "How long is the frontier?", "On what date did it begin?"):
         assert not wants_more(q), q
+
+
+def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):
+    """When no sentence can be kept, the article sentence a dropped one matched is quoted
+    if it matched well, the dropped sentence was more than a verdict and it names what the
+    question names (see Citer.closest_source)."""
+    c = _citer_for(bot, "In how many Kazakh cities did violence break out?")
+    garbled = c.cite("15 of the 31 cities experienced violence.")
+    assert not garbled.supported and c.closest_source([garbled]).text.startswith("There was violence in 19 of")
+    c = _citer_for(bot, "How many soldiers did Armenia contribute to the CSTO mission in Kazakhstan?")
+    wrong = c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")
+    assert not wrong.supported and wrong.score >= c.floor and "2,500" in wrong.nearest.text
+    assert c.closest_source([wrong]) is None  # the 2,500 troops are Putin's; Armenia is not named there
+    c = _citer_for(bot, "Is China a member of the CSTO?")
+    verdict = c.cite("According to the excerpts, China is a member of the CSTO.")
+    assert not verdict.supported and c.closest_source([verdict]) is None
+
+
+def test_unnamed_lists_the_question_names_a_text_lacks():
+    assert unnamed("In how many Kazakh cities did violence break out?", "violence in 19 of Kazakhstan’s 31 cities") == []
+    assert unnamed("Does China back Kazakhstan?", "Beijing backs Astana") == []  # a capital stands for its state
+    assert unnamed("Did Xi Jinping back Tokayev?", "President Xi backs Tokayev") == []  # one word of a name will do
+    assert unnamed("How many soldiers did Armenia send?", "Putin sent 2,500 troops") == [{"armenia"}]

@@ -111,3 +111,21 @@ def test_a_comparison_of_two_terms_ends_with_an_explanation_of_each(settings):
     quoted = [s.text for s in answer.sentences if s.inline and not s.text.startswith("The sources differ")]
     assert len(quoted) == 2, answer.text
     assert any("CSTO" in q for q in quoted) and any("SCO" in q.replace("CSTO", "") for q in quoted)
+
+
+def test_a_garbled_answer_gives_way_to_the_sentence_it_points_at(settings):
+    """The model's one sentence pairs the wrong numbers: it is left out, and the article
+    sentence it matched, which answers the question, is quoted instead of a refusal."""
+    garbled = "15 of the 31 cities experienced violence."
+    with FakeOllama(answers=(garbled, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("In how many Kazakh cities did violence break out?")
+    assert not answer.refused and answer.left_out == [garbled], answer.text
+    assert answer.text.startswith("The Spectator: “There was violence in 19 of Kazakhstan’s 31 cities"), answer.text
+    assert [s.inline and s.supported for s in answer.sentences] == [True]
+
+
+def test_a_garbled_answer_to_what_the_articles_lack_is_still_refused(settings):
+    """"Armenia contributed 2,500 troops" matches Putin's 2,500 troops, which do not answer the question."""
+    with FakeOllama(answers=("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.", "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("How many soldiers did Armenia contribute to the CSTO mission in Kazakhstan?")
+    assert answer.refused and answer.refusal_reason == "unverified", answer.text
