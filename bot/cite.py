@@ -462,7 +462,14 @@ class Citer:
             return out
         vec = embed([sentence])[0]
         scores = self._score(sentence, vec)
+        # A verdict ("Russia has more sway in Central Asia") has only the question's words, so
+        # word overlap cannot pick its source: the sentence closest in meaning does ("Russia
+        # still has an upper hand in Central Asian politics"), and must say it (see below).
+        verdict = bool(self.question) and echoes(sentence, self.question)
         order = list(np.argsort(-scores))
+        if verdict:  # a second span, naming what the sayer leaves implicit, is still chosen by score
+            sayer = int(np.argmax(self.vectors @ vec))
+            order = [sayer] + [i for i in order if i != sayer]
         chosen = [order[0]]
         # A second span is added only when it supplies facts the first one lacks
         # (synthesis across sentences or articles), never just to pad the list.
@@ -487,12 +494,15 @@ class Citer:
         out.missing += unbound_possessives(sentence, cited)
         out.missing += self._unbound_speaker(sentence, chosen)
         out.missing += swapped_descriptions(sentence, cited, [x.text for x in self.spans])
-        if self.question and echoes(sentence, self.question):
-            # A verdict must be said by a cited sentence itself: close in meaning, same polarity.
-            best = max(chosen, key=lambda i: float(self.vectors[i] @ vec))
-            negated = bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(self.spans[best].text))
-            if float(self.vectors[best] @ vec) < VERDICT_FLOOR or negated:
+        if verdict:
+            # A verdict must be said by the cited sentence itself: close in meaning (then that
+            # closeness is its support score), same polarity.
+            closeness = float(self.vectors[order[0]] @ vec)
+            negated = bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(self.spans[order[0]].text))
+            if closeness < VERDICT_FLOOR or negated:
                 out.missing.append(RESTATES_QUESTION)
+            else:
+                out.score = max(out.score, closeness)
         continues = added and self._continues(chosen, sentence)
         if added and all(self.spans[i] in self.citations for i in chosen):
             # Its source is one the answer already stands on, so it is on the question; it

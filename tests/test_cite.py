@@ -82,6 +82,22 @@ def test_a_verdict_needs_a_source_that_says_it(bot):
     assert right.supported, right
 
 
+def test_a_verdict_cites_the_sentence_closest_in_meaning(bot):
+    """"Russia has more sway in Central Asia" has only the question's words; by word overlap a
+    sentence on the Russia-China division of labour matched it best, which does not say it.
+    By meaning, China-US Focus's "Russia still has an upper hand …" does (cosine 0.72)."""
+    q = "After the crisis, who has more sway in Central Asia, Russia or China?"
+    c = _citer_for(bot, q)
+    verdict = c.cite("Russia has more sway in Central Asia after the crisis.")
+    assert verdict.supported, verdict
+    assert c.all_citations()[0].quote == "What is clear though is that Russia still has an upper hand in Central Asian politics."
+    assert not c.cite("China has more sway in Central Asia after the crisis.").supported
+    # The sayer may leave the name implicit ("China is not a member."): a second sentence naming it is cited too.
+    c = _citer_for(bot, "Is China a member of the Collective Security Treaty Organization (CSTO)?")
+    right = c.cite("According to the excerpts, China is not a member of the Collective Security Treaty Organization (CSTO).")
+    assert right.supported and c.all_citations()[0].quote == "China is not a member.", right
+
+
 @pytest.fixture()
 def citer(bot):
     passages = bot.retriever.retrieve("What triggered the protests and how many civilians were killed?", top_k=8).passages
