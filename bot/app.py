@@ -265,11 +265,11 @@ class Bot:
             # answers, and garbled a detail ("15 of the 31 cities" for "19 of Kazakhstan's 31"):
             # that sentence is quoted instead of a refusal (see Citer.closest_source).
             quotes.append(quoted(near.article_id, near.start, near.end))
-        for text, numbers in quotes:
-            quoted = CitedSentence(text, numbers, supported=True, score=1.0, inline=True)
-            sentences.append(quoted)
-            yield Delta(" " + quoted.text)
-            yield Sentence(quoted)
+        for said, numbers in quotes:
+            sentence = CitedSentence(said, numbers, supported=True, score=1.0, inline=True)
+            sentences.append(sentence)
+            yield Delta(" " + sentence.text)
+            yield Sentence(sentence)
         # Nothing verified means nothing we can stand behind: answer with the refusal.
         if not any(x.supported for x in sentences):
             yield finish([], [], "unverified" if sentences else "model")
