@@ -442,8 +442,8 @@ class Citer:
                     self.spans.append(Span(art.id, s, e, art.text[s:e]))
         self.vectors = embed([s.text for s in self.spans]) if self.spans else self.vectors
 
-    def _score(self, sentence: str, vec: np.ndarray) -> np.ndarray:
-        cos = self.vectors @ vec
+    def _score(self, sentence: str, cos: np.ndarray) -> np.ndarray:
+        """Cosine (given, one per candidate) and IDF-weighted word overlap, equally weighted."""
         lex = np.array([overlap(sentence, s.text, self._known([i]), self.idf) for i, s in enumerate(self.spans)])
         return 0.5 * cos + 0.5 * lex
 
@@ -461,14 +461,15 @@ class Citer:
             out.missing = sorted(key_facts(sentence))
             return out
         vec = embed([sentence])[0]
-        scores = self._score(sentence, vec)
+        cos = self.vectors @ vec  # closeness in meaning to every candidate sentence
+        scores = self._score(sentence, cos)
         # A verdict ("Russia has more sway in Central Asia") has only the question's words, so
         # word overlap cannot pick its source: the sentence closest in meaning does ("Russia
         # still has an upper hand in Central Asian politics"), and must say it (see below).
         verdict = bool(self.question) and echoes(sentence, self.question)
         order = list(np.argsort(-scores))
         if verdict:  # a second span, naming what the sayer leaves implicit, is still chosen by score
-            sayer = int(np.argmax(self.vectors @ vec))
+            sayer = int(np.argmax(cos))
             order = [sayer] + [i for i in order if i != sayer]
         chosen = [order[0]]
         # A second span is added only when it supplies facts the first one lacks
@@ -497,7 +498,7 @@ class Citer:
         if verdict:
             # A verdict must be said by the cited sentence itself: close in meaning (then that
             # closeness is its support score), same polarity.
-            closeness = float(self.vectors[order[0]] @ vec)
+            closeness = float(cos[order[0]])
             negated = bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(self.spans[order[0]].text))
             if closeness < VERDICT_FLOOR or negated:
                 out.missing.append(RESTATES_QUESTION)
