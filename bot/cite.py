@@ -215,6 +215,44 @@ def unbound_facts(sentence: str, spans: list[str], known: str = "") -> list[str]
     return unbound
 
 
+# "China was part of the CSTO", "Kyrgyzstan is a member of the SCO": a membership claim.
+_MEMBERSHIP = re.compile(r"\b(?:is|was|are|were|has been|had been|became|remains?)\s+(?:not\s+)?(?:also\s+)?"
+                         r"(?:an?\s+|the\s+)?(?:founding\s+)?(?:part|members?)\s+of\s+")
+
+
+def _initials(text: str) -> set[str]:
+    """Acronyms of the name runs in `text` ("Collective Security Treaty Organization" → "csto")."""
+    return {"".join(w[0] for w in _WORD.findall(m.group()) if w[0].isupper()).lower() for m in _NAME_RUN.finditer(text)}
+
+
+def _names_in(group: set[str], text: str) -> bool:
+    return bool(_with_aliases(group) & set(words(text))) or bool(group & _initials(text))
+
+
+def unbound_membership(sentence: str, cited: list[tuple[str, str]]) -> list[str]:
+    """A membership claim whose member and body no cited sentence names together.
+
+    "China was part of the CSTO, which deployed troops to Kazakhstan", citing a sentence on
+    China's troops in Mali and "The CSTO had not been considered a significant alliance …",
+    scored 0.73: every word is somewhere in its support, but nothing says China belongs to the
+    CSTO. `cited` holds (sentence, the article sentence before it) pairs: a cited sentence must
+    name the member, and it or the sentence before it the body, since articles leave the body
+    implicit right after naming it ("… the Collective Security Treaty Organization, which has
+    dispatched … troops. China is not a member.").
+    """
+    m = _MEMBERSHIP.search(sentence)
+    if not m:
+        return []
+    before = name_groups(re.split(r"[,;:()]", sentence[: m.start()])[-1])
+    after = name_groups(re.split(r"[,;:()]", sentence[m.end():])[0])
+    if not before or not after:
+        return []
+    member, body = before[-1], after[0]
+    if any(_names_in(member, text) and (_names_in(body, text) or _names_in(body, prev)) for text, prev in cited):
+        return []
+    return [f"member of ({' '.join(sorted(member))} / {' '.join(sorted(body))})"]
+
+
 # "Russia's response to …": a possessor and the one to three words after it.
 _POSSESSIVE = re.compile(r"\b([A-Z][\w-]*)[’']s((?:\s+[a-z][\w-]*){1,3})")
 _POSSESSIVE_PRONOUNS = {"its", "his", "her", "their"}
@@ -491,6 +529,7 @@ class Citer:
         # Each check names what the cited sentences fail to support (see the functions above).
         out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
         out.missing += unbound_facts(sentence, cited, self._known(chosen))
+        out.missing += unbound_membership(sentence, [(self.spans[i].text, self._before(self.spans[i])) for i in chosen])
         out.missing += unpaired_shares(sentence, combined)
         out.missing += unbound_possessives(sentence, cited)
         out.missing += self._unbound_speaker(sentence, chosen)
@@ -565,6 +604,12 @@ class Citer:
             if names and overlap(m["what"], span.text, idf=self.idf) >= SPEAKER_SHARE:
                 return []
         return [f"(words not given as {' '.join(sorted(named))}'s)"]
+
+    def _before(self, span: Span) -> str:
+        """The article sentence just before `span` ("" for the first)."""
+        text = self.articles[span.article_id].text
+        prior = [text[s:e] for s, e in sentence_spans(text) if e <= span.start]
+        return prior[-1] if prior else ""
 
     def _new_words(self, sentence: str) -> set[str]:
         """Content words (stemmed) of `sentence` that neither the answer so far nor the question has."""

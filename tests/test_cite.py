@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
+from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts, unbound_membership,
                       swapped_descriptions, unbound_possessives, unnamed, unpaired_shares)
 
 
@@ -334,3 +334,26 @@ def test_unnamed_lists_the_question_names_a_text_lacks():
     assert unnamed("Does China back Kazakhstan?", "Beijing backs Astana") == []  # a capital stands for its state
     assert unnamed("Did Xi Jinping back Tokayev?", "President Xi backs Tokayev") == []  # one word of a name will do
     assert unnamed("How many soldiers did Armenia send?", "Putin sent 2,500 troops") == [{"armenia"}]
+
+
+def test_a_membership_claim_needs_member_and_body_named_together():
+    """Seen in an eval run: every word of "China was part of the CSTO" was in its two cited
+    sentences, but neither says China belongs to it."""
+    mali = "However, recent experiences of China’s combat troop deployment in Mali and South Sudan, where Chinese troops have been attacked and killed, reinforce China’s view."
+    csto = ("The CSTO had not been considered a significant alliance until its intervention in Kazakhstan.",
+            "But opinion is very divided here as to whether it is good for China.")
+    assert unbound_membership("China was part of the CSTO, which deployed troops to Kazakhstan.", [(mali, ""), csto])
+    # The article names the body in the sentence before "China is not a member."; acronym or full name.
+    wsj = ("China is not a member.", "Now Russia has chosen to act through another regional body, the Collective Security "
+           "Treaty Organization, which has dispatched to Kazakhstan a military unit made up almost entirely of Russian troops.")
+    assert unbound_membership("China is not a member of the CSTO.", [wsj]) == []
+    assert unbound_membership("China is not a member of the Collective Security Treaty Organization.", [wsj]) == []
+    spectator = "The other CSTO rulers of Armenia, Belarus, Kyrgyzstan and Tajikistan are likely to be impressed."
+    assert unbound_membership("Armenia is a member of the CSTO.", [(spectator, "")]) == []
+    assert unbound_membership("Armenia sent troops.", [(mali, "")]) == []  # no membership claimed
+
+
+def test_the_citer_drops_a_membership_claim_its_sources_do_not_make(bot):
+    c = _citer_for(bot, "Is China part of the alliance whose troops were deployed to Kazakhstan?")
+    wrong = c.cite("According to the excerpts, China was part of the CSTO, which deployed troops to Kazakhstan.")
+    assert not wrong.supported and any(m.startswith("member of") for m in wrong.missing), wrong
