@@ -463,6 +463,7 @@ class Citer:
         self.vectors = np.zeros((0, 384), dtype=np.float32)
         self.citations: dict[Span, Citation] = {}
         self.kept: list[str] = []  # the answer's supported sentences so far
+        self._before: dict[tuple[str, int], str] = {}  # (article, start) of a span -> the article sentence before it
 
     def set_passages(self, passages) -> None:
         """Add candidate spans: every article sentence that overlaps a retrieved passage."""
@@ -471,13 +472,16 @@ class Citer:
             art = self.articles.get(p.article_id)
             if art is None:
                 continue
+            before = ""
             for s, e in sentence_spans(art.text):
+                prior, before = before, art.text[s:e]
                 # Headings (no closing punctuation) name a topic; they assert nothing to cite.
                 if not ends_sentence(art.text[s:e]) or not self.citable(art.text[s:e]):
                     continue
                 if e > p.start and s < p.end and (art.id, s) not in seen:
                     seen.add((art.id, s))
                     self.spans.append(Span(art.id, s, e, art.text[s:e]))
+                    self._before[(art.id, s)] = prior  # context a membership claim may need
         self.vectors = embed([s.text for s in self.spans]) if self.spans else self.vectors
 
     def _score(self, sentence: str, cos: np.ndarray) -> np.ndarray:
@@ -529,7 +533,8 @@ class Citer:
         # Each check names what the cited sentences fail to support (see the functions above).
         out.missing = missing + (["(negation)"] if negation_mismatch(sentence, combined) else [])
         out.missing += unbound_facts(sentence, cited, self._known(chosen))
-        out.missing += unbound_membership(sentence, [(self.spans[i].text, self._before(self.spans[i])) for i in chosen])
+        out.missing += unbound_membership(sentence, [(self.spans[i].text, self._before[(self.spans[i].article_id, self.spans[i].start)])
+                                                     for i in chosen])
         out.missing += unpaired_shares(sentence, combined)
         out.missing += unbound_possessives(sentence, cited)
         out.missing += self._unbound_speaker(sentence, chosen)
@@ -604,12 +609,6 @@ class Citer:
             if names and overlap(m["what"], span.text, idf=self.idf) >= SPEAKER_SHARE:
                 return []
         return [f"(words not given as {' '.join(sorted(named))}'s)"]
-
-    def _before(self, span: Span) -> str:
-        """The article sentence just before `span` ("" for the first)."""
-        text = self.articles[span.article_id].text
-        prior = [text[s:e] for s, e in sentence_spans(text) if e <= span.start]
-        return prior[-1] if prior else ""
 
     def _new_words(self, sentence: str) -> set[str]:
         """Content words (stemmed) of `sentence` that neither the answer so far nor the question has."""

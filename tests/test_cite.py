@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts, unbound_membership,
-                      swapped_descriptions, unbound_possessives, unnamed, unpaired_shares)
+from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
+                      swapped_descriptions, unbound_membership, unbound_possessives, unnamed, unpaired_shares)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
