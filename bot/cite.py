@@ -269,6 +269,39 @@ def _stands_for(name: str) -> set[str]:
     return out
 
 
+SUBJECT_LOST = "(subject from another sentence)"
+SUBJECT_LEFT_OUT = "(its subject was left out)"
+
+
+def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[str]:
+    """The name a claim opens with, found only in a cited sentence that says nothing else of it.
+
+    "Uzbekistan's government reacted with concern, especially after the 2020 coup in Bishkek"
+    cited "China … looks with concern at the protests … than it did the 2020 coup in Bishkek"
+    for what was done and "… stability vis-à-vis Uzbekistan's, is now under scrutiny" for who
+    did it: China's concern given to Uzbekistan. The cited sentences that name the subject
+    must share some other content word with the claim. A cited sentence opening with "he",
+    "this", … may be about the subject (the article's context tells), so it is let pass.
+    """
+    m = _NAME_RUN.match(_LEAD.sub("", sentence).lstrip())
+    if len(spans) < 2 or not m:
+        return []
+    skip = set(words(known))  # "The Spectator reported …": the source, not the subject
+    groups = [g for g in name_groups(m.group()) if not g <= skip]
+    if not groups:
+        return []
+    subject = _with_aliases(groups[0])
+
+    def said(text: str) -> set[str]:
+        return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2 and w not in subject}
+
+    rest = said(sentence)
+    holders = [t for t in spans if subject & set(words(t))]
+    if not holders or any(_PRONOUN_SUBJECT.match(t) and rest & said(t) for t in spans):
+        return []
+    return [] if any(rest & said(t) for t in holders) else [f"{' '.join(sorted(groups[0]))} {SUBJECT_LOST}"]
+
+
 def unbound_possessives(sentence: str, spans: list[str]) -> list[str]:
     """Possessives ("Russia's response") whose words a cited sentence has with another owner only.
 
@@ -464,6 +497,7 @@ class Citer:
         self.citations: dict[Span, Citation] = {}
         self.kept: list[str] = []  # the answer's supported sentences so far
         self._before: dict[tuple[str, int], str] = {}  # (article, start) of a span -> the article sentence before it
+        self._subject_lost = False  # the last sentence was left out for its subject (see `cite`)
 
     def set_passages(self, passages) -> None:
         """Add candidate spans: every article sentence that overlaps a retrieved passage."""
@@ -537,6 +571,11 @@ class Citer:
                                                      for i in chosen])
         out.missing += unpaired_shares(sentence, combined)
         out.missing += unbound_possessives(sentence, cited)
+        out.missing += unbound_subject(sentence, cited, self._known(chosen))
+        if self._subject_lost and _PRONOUN_SUBJECT.match(sentence):
+            # "It was concerned about …" right after "Uzbekistan's government reacted with
+            # concern …" was left out for its subject: "it" stands for that unsupported subject.
+            out.missing.append(SUBJECT_LEFT_OUT)
         out.missing += self._unbound_speaker(sentence, chosen)
         out.missing += swapped_descriptions(sentence, cited, [x.text for x in self.spans])
         if verdict:
@@ -562,6 +601,10 @@ class Citer:
         out.supported = out.score >= self.floor and not out.missing
         if out.supported:
             self.kept.append(sentence)
+        opener = _NAME_RUN.match(sentence.lstrip())
+        subject = name_groups(opener.group())[:1] if opener else []
+        self._subject_lost = not out.supported and (
+            any(SUBJECT_LOST in x or x == SUBJECT_LEFT_OUT for x in out.missing) or any(w in out.missing for g in subject for w in g))
         if out.supported or (not self.strict and not NOT_ADDED & set(out.missing)):
             out.citations = [self._number(self.spans[i]) for i in chosen]
         return out

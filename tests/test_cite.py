@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import (OFF_QUESTION, REPEATS, Citer, echoes, key_facts, missing_facts, sentence_spans, unbound_facts,
-                      swapped_descriptions, unbound_membership, unbound_possessives, unnamed, unpaired_shares)
+from bot.cite import (OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, missing_facts,
+                      sentence_spans, swapped_descriptions, unbound_facts, unbound_membership, unbound_possessives,
+                      unbound_subject, unnamed, unpaired_shares)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():
@@ -357,3 +358,36 @@ def test_the_citer_drops_a_membership_claim_its_sources_do_not_make(bot):
     c = _citer_for(bot, "Is China part of the alliance whose troops were deployed to Kazakhstan?")
     wrong = c.cite("According to the excerpts, China was part of the CSTO, which deployed troops to Kazakhstan.")
     assert not wrong.supported and any(m.startswith("member of") for m in wrong.missing), wrong
+
+
+def test_a_claim_may_not_take_its_subject_from_a_sentence_that_says_nothing_else_of_it():
+    """Seen in an eval run: China's concern given to Uzbekistan, named in an unrelated sentence."""
+    china = ("China, in particular, looks with concern at the protests in Kazakhstan – even more so than it did the 2020 "
+             "coup in Bishkek – in light of the close relationship the two countries have shared since the launch of the "
+             "Silk Road Economic Belt in 2013 and the proximity of protesters to the border with Xinjiang.")
+    uzbek = ("Kazakhstan’s 2019 political transition, once lauded internationally in terms of stability vis-à-vis "
+             "Uzbekistan’s, is now under scrutiny.")
+    wrong = "Uzbekistan's government reacted with concern, especially after the 2020 coup in Bishkek."
+    assert unbound_subject(wrong, [china, uzbek]) == [f"uzbekistan {SUBJECT_LOST}"]
+    assert unbound_subject("China looked with concern at the protests, more than at the 2020 coup in Bishkek.", [china, uzbek]) == []
+    assert unbound_subject(wrong, [china]) == []  # one cited sentence: the name check covers it
+    # "He kicked against the traces …" is about Tokayev in its article: a pronoun may stand for the subject.
+    assert unbound_subject("President Tokayev kicked against the traces.", ["He kicked against the traces and tried to assert "
+                           "his independence.", "Xi praised Tokayev for being decisive."]) == []
+    # The outlet named as the source is not the subject.
+    assert unbound_subject("The Spectator reported that Tokayev pounced.", ["Tokayev pounced.", "The Spectator says so."],
+                           known="The Spectator") == []
+
+
+def test_a_pronoun_after_a_sentence_left_out_for_its_subject_is_left_out_too(bot):
+    question = "How did Uzbekistan's government react to the January 2022 unrest in Kazakhstan?"
+    follow = ("It was concerned about the close relationship between China and Kazakhstan, which had shared the Silk Road "
+              "Economic Belt since 2013.")
+    c = _citer_for(bot, question)
+    first = c.cite("Uzbekistan's government reacted with concern, especially after the 2020 coup in Bishkek.")
+    assert not first.supported and any(SUBJECT_LOST in m for m in first.missing), first
+    second = c.cite(follow)
+    assert not second.supported and SUBJECT_LEFT_OUT in second.missing, second
+    # The same sentence with no such antecedent is judged on its own words (here supported).
+    alone = _citer_for(bot, question).cite(follow)
+    assert SUBJECT_LEFT_OUT not in alone.missing and alone.supported, alone
