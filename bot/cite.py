@@ -229,6 +229,35 @@ def _names_in(group: set[str], text: str) -> bool:
     return bool(_with_aliases(group) & set(words(text))) or bool(group & _initials(text))
 
 
+# "The CSTO is a military alliance between Russia, China, and Kazakhstan": members listed.
+_ALLIANCE_OF = re.compile(r"\b(?:alliance|bloc|organi[sz]ation|union|grouping|pact)\s+(?:between|of|among|comprising|including)\s+")
+_LISTED_NAME = r"(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+_NAME_LIST = re.compile(rf"{_LISTED_NAME}(?:\s*,\s*(?:and\s+)?{_LISTED_NAME}|\s+and\s+{_LISTED_NAME})+")
+# Words by which a sentence says who belongs ("China is not a member", "the other CSTO rulers of Armenia, …").
+_MEMBER_CUE = re.compile(r"\b(?:members?|membership|part of|all(?:y|ies)|alliance|bloc|rulers?|belongs?|joined|led)\b", re.I)
+
+
+def _listed_members(sentence: str, cited: list[tuple[str, str]]) -> list[str]:
+    """Members listed for the body a sentence opens with, that no cited sentence gives as members.
+
+    "The CSTO is a military alliance between Russia, China, and Kazakhstan" cited "The CSTO had
+    not been considered a significant alliance until its intervention in Kazakhstan" and "China's
+    approach to the Kazakh protests and Russia's CSTO peacekeeping intervention …": China is
+    named beside the CSTO, but not as a member (it is not one). Each listed member needs a cited
+    sentence (or the one before it) naming it and the body in words of belonging (`_MEMBER_CUE`).
+    """
+    opener, m = _NAME_RUN.match(_LEAD.sub("", sentence).lstrip()), _ALLIANCE_OF.search(sentence)
+    body = name_groups(opener.group())[:1] if opener else []
+    listed = _NAME_LIST.match(sentence, m.end()) if m else None
+    members = name_groups(listed.group()) if listed else []
+    if not body or len(members) < 2:
+        return []
+    unbound = [g for g in members if not any(
+        _MEMBER_CUE.search(text) and _names_in(g, text) and (_names_in(body[0], text) or _names_in(body[0], prev))
+        for text, prev in cited)]
+    return [f"member of ({' '.join(sorted(g))} / {' '.join(sorted(body[0]))})" for g in unbound]
+
+
 def unbound_membership(sentence: str, cited: list[tuple[str, str]]) -> list[str]:
     """A membership claim whose member and body no cited sentence names together.
 
@@ -240,6 +269,8 @@ def unbound_membership(sentence: str, cited: list[tuple[str, str]]) -> list[str]
     implicit right after naming it ("… the Collective Security Treaty Organization, which has
     dispatched … troops. China is not a member.").
     """
+    if listed := _listed_members(sentence, cited):
+        return listed
     m = _MEMBERSHIP.search(sentence)
     if not m:
         return []

@@ -352,12 +352,23 @@ def test_a_membership_claim_needs_member_and_body_named_together():
     spectator = "The other CSTO rulers of Armenia, Belarus, Kyrgyzstan and Tajikistan are likely to be impressed."
     assert unbound_membership("Armenia is a member of the CSTO.", [(spectator, "")]) == []
     assert unbound_membership("Armenia sent troops.", [(mali, "")]) == []  # no membership claimed
+    # Members listed for the body: each must be given as a member, not merely named beside it.
+    beside = ("China’s approach to the Kazakh protests and Russia’s CSTO peacekeeping intervention confirms a trend in "
+              "Beijing’s relations with Central Asia.", "")
+    listed = "The CSTO is a military alliance between Russia, China, and Kazakhstan."
+    assert unbound_membership(listed, [csto, beside]) == ["member of (russia / csto)", "member of (china / csto)"]
+    assert unbound_membership("The CSTO is an alliance of Armenia, Belarus, Kyrgyzstan and Tajikistan.", [(spectator, "")]) == []
+    assert unbound_membership("The CSTO is an alliance of Armenia and China.", [(spectator, "")]) == ["member of (china / csto)"]
+    assert unbound_membership("The EAEU is a trade bloc of former Soviet states favored by Moscow.", [csto]) == []  # no list
 
 
 def test_the_citer_drops_a_membership_claim_its_sources_do_not_make(bot):
     c = _citer_for(bot, "Is China part of the alliance whose troops were deployed to Kazakhstan?")
     wrong = c.cite("According to the excerpts, China was part of the CSTO, which deployed troops to Kazakhstan.")
     assert not wrong.supported and any(m.startswith("member of") for m in wrong.missing), wrong
+    # Seen in the gold run: the answer to "What is the CSTO?" made China a member (kept at 0.81).
+    listed = _citer_for(bot, "What is the CSTO?").cite("The CSTO is a military alliance between Russia, China, and Kazakhstan.")
+    assert not listed.supported and "member of (china / csto)" in listed.missing, listed
 
 
 def test_a_claim_may_not_take_its_subject_from_a_sentence_that_says_nothing_else_of_it():
