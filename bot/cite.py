@@ -436,10 +436,6 @@ RESTATES_QUESTION = "(restates the question)"  # a verdict no cited sentence giv
 # ("The arrest of Karim Massimov … sent shivers" added to what set off the unrest).
 ADDED_TOP = 3
 NEW_WORDS = 2  # content words an added sentence citing the answer's own sources must add
-# Content words a claim may have that its cited sentences lack but one uncited candidate
-# sentence has (see Citer._borrows): this many, and it took them from that sentence.
-BORROWED = 2
-BORROWED_WORDS = "(words of an uncited sentence)"
 _PRONOUN_SUBJECT = re.compile(r"^\s*(?:he|she|it|they|his|her|its|their|this|these|those)\b", re.IGNORECASE)
 _LEAD = re.compile(r"^\s*according to the (?:excerpts?|sources?|articles?),?\s*", re.IGNORECASE)
 # Ways of saying "is" about a post: "Wang Yi holds the position of Chinese foreign minister"
@@ -533,7 +529,6 @@ class Citer:
         self.kept: list[str] = []  # the answer's supported sentences so far
         self._before: dict[tuple[str, int], str] = {}  # (article, start) of a span -> the article sentence before it
         self._subject_lost = False  # the last sentence was left out for its subject (see `cite`)
-        self._stems: list[set[str]] = []  # each candidate's prefix-stemmed words
 
     def set_passages(self, passages) -> None:
         """Add candidate spans: every article sentence that overlaps a retrieved passage."""
@@ -553,7 +548,6 @@ class Citer:
                     self.spans.append(Span(art.id, s, e, art.text[s:e]))
                     self._before[(art.id, s)] = prior  # context a membership claim may need
         self.vectors = embed([s.text for s in self.spans]) if self.spans else self.vectors
-        self._stems = [{_stem(w) for w in words(x.text)} for x in self.spans]
 
     def _score(self, sentence: str, cos: np.ndarray) -> np.ndarray:
         """Cosine (given, one per candidate) and IDF-weighted word overlap, equally weighted."""
@@ -609,8 +603,6 @@ class Citer:
         out.missing += unpaired_shares(sentence, combined)
         out.missing += unbound_possessives(sentence, cited)
         out.missing += unbound_subject(sentence, cited, self._known(chosen))
-        if self._borrows(sentence, chosen):
-            out.missing.append(BORROWED_WORDS)
         if self._subject_lost and _PRONOUN_SUBJECT.match(sentence):
             # "It was concerned about …" right after "Uzbekistan's government reacted with
             # concern …" was left out for its subject: "it" stands for that unsupported subject.
@@ -691,23 +683,6 @@ class Citer:
             if names and overlap(m["what"], span.text, idf=self.idf) >= SPEAKER_SHARE:
                 return []
         return [f"(words not given as {' '.join(sorted(named))}'s)"]
-
-    def _borrows(self, sentence: str, idx: list[int]) -> bool:
-        """Has an uncited candidate sentence BORROWED or more of the claim's content words that
-        its cited sentences (`idx`), the question and the cited outlets lack?
-
-        "The Belt and Road Initiative is a Chinese foreign policy effort that aims to diversify
-        China's energy purchases in Central Asia" cited the BRI as Xi's "flagship foreign policy
-        effort" and its "diversification away from great powers"; "aim", "energy" and "purchases"
-        came from a third sentence, on a Russian tariff. Citing that sentence as well is not
-        done: tried, it only rescued a blend that said the opposite of its sources
-        ("… largely home-grown, with significant circumstantial evidence pointing to foreign
-        terrorist groups …", evals/DECISIONS.md).
-        """
-        have = {w for i in idx for w in self._stems[i]} | {_stem(w) for w in words(self.question + " " + self._known(idx))}
-        missing = {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2} - have
-        return len(missing) >= BORROWED and any(len(missing & stems) >= BORROWED
-                                                  for i, stems in enumerate(self._stems) if i not in idx)
 
     def _new_words(self, sentence: str) -> set[str]:
         """Content words (stemmed) of `sentence` that neither the answer so far nor the question has."""

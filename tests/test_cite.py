@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import (BORROWED_WORDS, OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, missing_facts,
+from bot.cite import (OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, missing_facts,
                       sentence_spans, swapped_descriptions, unbound_facts, unbound_membership, unbound_possessives,
                       unbound_subject, unnamed, unpaired_shares)
 
@@ -402,15 +402,3 @@ def test_a_pronoun_after_a_sentence_left_out_for_its_subject_is_left_out_too(bot
     # The same sentence with no such antecedent is judged on its own words (here supported).
     alone = _citer_for(bot, question).cite(follow)
     assert SUBJECT_LEFT_OUT not in alone.missing and alone.supported, alone
-
-
-def test_a_claim_with_words_of_an_uncited_sentence_is_a_blend(bot):
-    """Seen in the gold run (kept at 0.66): "aims", "energy" and "purchases" came from a sentence
-    on a Russian tariff, not from the two cited sentences about the Belt and Road."""
-    question = "What is the Belt and Road Initiative, and what is its link to Kazakhstan?"
-    blend = _citer_for(bot, question).cite("The Belt and Road Initiative is a Chinese foreign policy effort that aims to "
-                                           "diversify China's energy purchases in Central Asia.")
-    assert not blend.supported and BORROWED_WORDS in blend.missing, blend
-    fair = _citer_for(bot, question).cite("The Belt and Road Initiative is Xi's flagship foreign policy effort, and "
-                                          "Kazakhstan is a central node of it.")
-    assert fair.supported and BORROWED_WORDS not in fair.missing, fair
