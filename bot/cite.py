@@ -229,6 +229,13 @@ def _names_in(group: set[str], text: str) -> bool:
     return bool(_with_aliases(group) & set(words(text))) or bool(group & _initials(text))
 
 
+def opening_name(sentence: str) -> set[str]:
+    """The name a claim opens with ("Uzbekistan's government …" → {"uzbekistan"}), else an empty set."""
+    m = _NAME_RUN.match(_LEAD.sub("", sentence).lstrip())
+    groups = name_groups(m.group()) if m else []
+    return groups[0] if groups else set()
+
+
 # "The CSTO is a military alliance between Russia, China, and Kazakhstan": members listed.
 _ALLIANCE_OF = re.compile(r"\b(?:alliance|bloc|organi[sz]ation|union|grouping|pact)\s+(?:between|of|among|comprising|including)\s+")
 _LISTED_NAME = r"(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
@@ -246,16 +253,15 @@ def _listed_members(sentence: str, cited: list[tuple[str, str]]) -> list[str]:
     named beside the CSTO, but not as a member (it is not one). Each listed member needs a cited
     sentence (or the one before it) naming it and the body in words of belonging (`_MEMBER_CUE`).
     """
-    opener, m = _NAME_RUN.match(_LEAD.sub("", sentence).lstrip()), _ALLIANCE_OF.search(sentence)
-    body = name_groups(opener.group())[:1] if opener else []
+    body, m = opening_name(sentence), _ALLIANCE_OF.search(sentence)
     listed = _NAME_LIST.match(sentence, m.end()) if m else None
     members = name_groups(listed.group()) if listed else []
     if not body or len(members) < 2:
         return []
     unbound = [g for g in members if not any(
-        _MEMBER_CUE.search(text) and _names_in(g, text) and (_names_in(body[0], text) or _names_in(body[0], prev))
+        _MEMBER_CUE.search(text) and _names_in(g, text) and (_names_in(body, text) or _names_in(body, prev))
         for text, prev in cited)]
-    return [f"member of ({' '.join(sorted(g))} / {' '.join(sorted(body[0]))})" for g in unbound]
+    return [f"member of ({' '.join(sorted(g))} / {' '.join(sorted(body))})" for g in unbound]
 
 
 def unbound_membership(sentence: str, cited: list[tuple[str, str]]) -> list[str]:
@@ -314,14 +320,11 @@ def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[st
     must share some other content word with the claim. A cited sentence opening with "he",
     "this", … may be about the subject (the article's context tells), so it is let pass.
     """
-    m = _NAME_RUN.match(_LEAD.sub("", sentence).lstrip())
-    if len(spans) < 2 or not m:
+    name = opening_name(sentence)
+    # "The Spectator reported …": the source, not the subject.
+    if len(spans) < 2 or not name or name <= set(words(known)):
         return []
-    skip = set(words(known))  # "The Spectator reported …": the source, not the subject
-    groups = [g for g in name_groups(m.group()) if not g <= skip]
-    if not groups:
-        return []
-    subject = _with_aliases(groups[0])
+    subject = _with_aliases(name)
 
     def said(text: str) -> set[str]:
         return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2 and w not in subject}
@@ -330,7 +333,7 @@ def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[st
     holders = [t for t in spans if subject & set(words(t))]
     if not holders or any(_PRONOUN_SUBJECT.match(t) and rest & said(t) for t in spans):
         return []
-    return [] if any(rest & said(t) for t in holders) else [f"{' '.join(sorted(groups[0]))} {SUBJECT_LOST}"]
+    return [] if any(rest & said(t) for t in holders) else [f"{' '.join(sorted(name))} {SUBJECT_LOST}"]
 
 
 def unbound_possessives(sentence: str, spans: list[str]) -> list[str]:
@@ -632,10 +635,8 @@ class Citer:
         out.supported = out.score >= self.floor and not out.missing
         if out.supported:
             self.kept.append(sentence)
-        opener = _NAME_RUN.match(sentence.lstrip())
-        subject = name_groups(opener.group())[:1] if opener else []
         self._subject_lost = not out.supported and (
-            any(SUBJECT_LOST in x or x == SUBJECT_LEFT_OUT for x in out.missing) or any(w in out.missing for g in subject for w in g))
+            any(SUBJECT_LOST in x or x == SUBJECT_LEFT_OUT for x in out.missing) or bool(opening_name(sentence) & set(out.missing)))
         if out.supported or (not self.strict and not NOT_ADDED & set(out.missing)):
             out.citations = [self._number(self.spans[i]) for i in chosen]
         return out
