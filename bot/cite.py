@@ -428,6 +428,64 @@ def unpaired_shares(sentence: str, support: str) -> list[str]:
     return unpaired
 
 
+# A post held for a country: "Kazakh President Nursultan Nazarbayev", "Wang Yi, the Chinese
+# foreign minister", "the president of Kazakhstan". `_norm` already folds kazakh, chinese, russian.
+_COUNTRIES = {"kazakhstan", "china", "russia", "kyrgyzstan", "uzbekistan", "tajikistan", "turkmenistan",
+              "afghanistan", "armenia", "belarus", "us", "america"}
+_DEMONYMS = {"kyrgyz": "kyrgyzstan", "uzbek": "uzbekistan", "tajik": "tajikistan", "american": "us",
+             "afghan": "afghanistan", "armenian": "armenia", "belarusian": "belarus"}
+_POST_WORD = "(?i:" + _POST.pattern.split(r"\b")[1] + ")"  # _POST's words, any case, without its lookahead
+_LAND = r"[A-Z][\w’'-]*"
+_TITLE = re.compile(rf"\b(?P<land>{_LAND})\s+(?:(?i:foreign|prime)\s+)?(?P<post>{_POST_WORD})\s+(?P<name>(?:[A-Z][\w’'-]*\s*){{1,3}})")
+_APPOSITIVE = re.compile(rf"(?P<name>(?:[A-Z][\w’'-]*\s+){{0,2}}[A-Z][\w’'-]*),\s+(?:the\s+|then\s+|a\s+)*(?P<land>{_LAND})\s+"
+                         rf"(?:foreign\s+|prime\s+)?(?P<post>{_POST_WORD})\b", re.IGNORECASE)
+_POST_OF = re.compile(rf"\b(?P<post>{_POST_WORD})\s+of\s+(?P<land>{_LAND})", re.IGNORECASE)
+_PERSONAL = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
+
+
+def _country(word: str) -> str | None:
+    w = _norm(word)
+    w = _DEMONYMS.get(w, w)
+    return w if w in _COUNTRIES else None
+
+
+def _post_lands(text: str) -> dict[tuple[str, str], set[str]]:
+    """(name word, post) -> the countries `text` gives that post for, from titles and appositives."""
+    held: dict[tuple[str, str], set[str]] = {}
+    for m in [*_TITLE.finditer(text), *_APPOSITIVE.finditer(text)]:
+        land = _country(m.group("land"))
+        if land:
+            for w in words(m.group("name")):
+                if w not in _NOT_NAMES:
+                    held.setdefault((w, m.group("post").lower()), set()).add(land)
+    return held
+
+
+def misplaced_posts(sentence: str, spans: list[str]) -> list[str]:
+    """A post the claim gives for one country that its cited sentences give its holder for another.
+
+    "Xi Jinping first unveiled the Belt and Road Initiative in 2013, when he was the president
+    of Kazakhstan" cites "Chinese President Xi Jinping and then Kazakh President Nursultan
+    Nazarbayev": every word is there, but the Kazakh presidency is Nazarbayev's. Only a
+    contradiction counts: a holder whose post the cited sentences do not tie to a country passes.
+    """
+    claims = []
+    for m in _POST_OF.finditer(sentence):
+        clause = re.split(r"[,;:()]", sentence[:m.start()])[-1]
+        groups = [g for g in name_groups(clause) if not g <= _COUNTRIES]
+        holder = groups[-1] if groups else (opening_name(sentence) if _PERSONAL.search(clause) else set())
+        claims.append((holder, m.group("post").lower(), _country(m.group("land"))))
+    for m in _TITLE.finditer(sentence):
+        claims.append((set(words(m.group("name"))) - _NOT_NAMES, m.group("post").lower(), _country(m.group("land"))))
+    held = _post_lands(" ".join(spans))
+    wrong = []
+    for holder, post, land in claims:
+        given = set().union(*(held.get((w, post), set()) for w in holder)) if holder and land else set()
+        if given and land not in given:
+            wrong.append(f"({post} of {land}: {' '.join(sorted(holder))} is {post} of {', '.join(sorted(given))})")
+    return wrong
+
+
 # Reasons an added sentence (see Citer.cite) is dropped unseen rather than listed as unsupported.
 REPEATS = "(repeats the answer)"
 OFF_QUESTION = "(off the question)"
@@ -604,6 +662,7 @@ class Citer:
         out.missing += unbound_membership(sentence, [(self.spans[i].text, self._before[(self.spans[i].article_id, self.spans[i].start)])
                                                      for i in chosen])
         out.missing += unpaired_shares(sentence, combined)
+        out.missing += misplaced_posts(sentence, cited)
         out.missing += unbound_possessives(sentence, cited)
         out.missing += unbound_subject(sentence, cited, self._known(chosen))
         if self._subject_lost and _PRONOUN_SUBJECT.match(sentence):

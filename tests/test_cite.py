@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
-from bot.cite import (OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, missing_facts,
-                      sentence_spans, swapped_descriptions, unbound_facts, unbound_membership, unbound_possessives,
+from bot.cite import (OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, misplaced_posts,
+                      missing_facts, sentence_spans, swapped_descriptions, unbound_facts, unbound_membership, unbound_possessives,
                       unbound_subject, unnamed, unpaired_shares)
 
 
@@ -53,6 +53,30 @@ def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
     share = "Note the words ‘our home’, which is how he sees a country in which 20 per cent of the population is Russian."
     assert unbound_facts("According to The Spectator, 20 percent of Kazakhstan is Russian.", [share, armenia], "The Spectator") == []
     assert unbound_facts("Armenia contributed 2,500 troops.", [putin]) == []
+
+
+def test_a_post_for_one_country_may_not_be_given_for_another():
+    both = "Chinese President Xi Jinping and then Kazakh President Nursultan Nazarbayev in 2013."
+    astana = ("When Chinese leader Xi Jinping first unveiled a first iteration of his sprawling infrastructure network, "
+              "the Belt and Road Initiative, in 2013, he did so in the capital of Kazakhstan, then known as Astana.")
+    # Seen in a gold run (single-11, kept at 0.93): every word is cited, the Kazakh presidency is Nazarbayev's.
+    claim = "Xi Jinping first unveiled the Belt and Road Initiative in 2013, when he was the president of Kazakhstan."
+    assert misplaced_posts(claim, [astana, both]) == ["(president of kazakhstan: jinping xi is president of china)"]
+    assert misplaced_posts("Kazakh President Xi Jinping met Nazarbayev.", [both]) != []
+    assert misplaced_posts("Nursultan Nazarbayev was the president of Kazakhstan in 2013.", [both]) == []
+    assert misplaced_posts("Xi Jinping met the Kazakh President Nursultan Nazarbayev.", [both]) == []
+    wang = "It was only a week later that Wang Yi, the Chinese foreign minister, publicly announced that Beijing was ready."
+    assert misplaced_posts("Wang Yi is the foreign minister of China.", [wang]) == []
+    assert misplaced_posts("Wang Yi is the foreign minister of Kazakhstan.", [wang]) != []
+    # A post the cited sentences tie to no country is no contradiction (other checks weigh it).
+    assert misplaced_posts("Tokayev is the president of Kazakhstan.", [astana]) == []
+
+
+def test_the_citer_drops_a_post_given_for_the_wrong_country(bot):
+    c = _citer_for(bot, "Where and when did Xi Jinping first unveil the Belt and Road Initiative?")
+    wrong = c.cite("Xi Jinping first unveiled the Belt and Road Initiative in 2013, when he was the president of Kazakhstan.")
+    right = c.cite("Xi Jinping first unveiled the Belt and Road Initiative in 2013, in Astana.")
+    assert not wrong.supported and right.supported, (wrong, right)
 
 
 def test_number_tied_to_the_wrong_name_is_unsupported(bot):
