@@ -650,6 +650,8 @@ class Citer:
             if len(still) < len(missing):
                 chosen.append(j)
                 missing = still
+        if len(chosen) < self.max_spans:
+            chosen += self._word_span(sentence, chosen, order, scores)
         out.score = float(scores[order[0]])
         out.nearest = self.spans[order[0]]
         cited = [self.spans[i].text for i in chosen]
@@ -699,6 +701,24 @@ class Citer:
         if out.supported or (not self.strict and not NOT_ADDED & set(out.missing)):
             out.citations = [self._number(self.spans[i]) for i in chosen]
         return out
+
+    def _word_span(self, sentence: str, chosen: list[int], order: list[int], scores: np.ndarray) -> list[int]:
+        """A second span for the claim's words the first lacks, when names and numbers needed none.
+
+        "Dariga was sacked as chairman of the Senate", first aligned to the sentence on her
+        election "as chairman of the Senate" (more shared words), needs "Dariga was sacked as
+        chairman of the Senate." beside it; "Massimov was arrested for treason" needs "… facing
+        trial on charges of state treason" beside "the arrest of Karim Massimov". The span must
+        itself be as close to the claim as a kept sentence (score ≥ the support floor).
+        """
+        have = {_stem(w) for i in chosen for w in words(self.spans[i].text)} | {_stem(w) for w in words(self._known(chosen))}
+        lacking = {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()} - have
+        for j in order[1:8]:
+            if not lacking or scores[j] < self.floor:
+                break
+            if j not in chosen and lacking & {_stem(w) for w in words(self.spans[j].text)}:
+                return [j]
+        return []
 
     def closest_source(self, dropped: list[CitedSentence]) -> Span | None:
         """The article sentence to quote when no sentence of the answer could be kept, or None.
