@@ -99,8 +99,8 @@ def key_facts(sentence: str) -> set[str]:
 # A post stated as a fact ("Wang Yi is the President of China"), not a title before a name
 # ("President Xi", which names Xi): titles are no names, so the name check misses them, and
 # in a short sentence one wrong word barely moves the overlap score (that one scored 0.83).
-_POST = re.compile(r"\b(president|minister|spokes(?:man|woman|person)|chairman|ambassador|professor|director|head)\b(?![ \t]+(?-i:[A-Z]))",
-                   re.IGNORECASE)
+_POST_WORDS = r"president|minister|spokes(?:man|woman|person)|chairman|ambassador|professor|director|head"
+_POST = re.compile(rf"\b({_POST_WORDS})\b(?![ \t]+(?-i:[A-Z]))", re.IGNORECASE)
 
 
 def posts(sentence: str) -> set[str]:
@@ -109,6 +109,11 @@ def posts(sentence: str) -> set[str]:
 
 def _stem(w: str) -> str:
     return w[:6]
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words of `text` that carry content (no stopwords, no words of two letters)."""
+    return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
 
 
 def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
@@ -327,7 +332,7 @@ def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[st
     subject = _with_aliases(name)
 
     def said(text: str) -> set[str]:
-        return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2 and w not in subject}
+        return content_stems(text) - {_stem(w) for w in subject}
 
     rest = said(sentence)
     holders = [t for t in spans if subject & set(words(t))]
@@ -434,7 +439,7 @@ _COUNTRIES = {"kazakhstan", "china", "russia", "kyrgyzstan", "uzbekistan", "taji
               "afghanistan", "armenia", "belarus", "us", "america"}
 _DEMONYMS = {"kyrgyz": "kyrgyzstan", "uzbek": "uzbekistan", "tajik": "tajikistan", "american": "us",
              "afghan": "afghanistan", "armenian": "armenia", "belarusian": "belarus"}
-_POST_WORD = "(?i:" + _POST.pattern.split(r"\b")[1] + ")"  # _POST's words, any case, without its lookahead
+_POST_WORD = f"(?i:{_POST_WORDS})"  # any case: "Kazakh President …" and "the president of …"
 _LAND = r"[A-Z][\w’'-]*"
 _TITLE = re.compile(rf"\b(?P<land>{_LAND})\s+(?:(?i:foreign|prime)\s+)?(?P<post>{_POST_WORD})\s+(?P<name>(?:[A-Z][\w’'-]*\s*){{1,3}})")
 _APPOSITIVE = re.compile(rf"(?P<name>(?:[A-Z][\w’'-]*\s+){{0,2}}[A-Z][\w’'-]*),\s+(?:the\s+|then\s+|a\s+)*(?P<land>{_LAND})\s+"
@@ -712,7 +717,7 @@ class Citer:
         itself be as close to the claim as a kept sentence (score ≥ the support floor).
         """
         have = {_stem(w) for i in chosen for w in words(self.spans[i].text)} | {_stem(w) for w in words(self._known(chosen))}
-        lacking = {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()} - have
+        lacking = {w for w in content_stems(sentence) - have if not w.isdigit()}  # numbers: see missing_facts
         for j in order[1:8]:
             if not lacking or scores[j] < self.floor:
                 break
@@ -767,7 +772,7 @@ class Citer:
     def _new_words(self, sentence: str) -> set[str]:
         """Content words (stemmed) of `sentence` that neither the answer so far nor the question has."""
         said = {_stem(w) for t in [self.question, *self.kept] for w in words(t)}
-        return {_stem(w) for w in words(sentence) if w not in STOPWORDS and len(w) > 2} - said
+        return content_stems(sentence) - said
 
     def _continues(self, idx: list[int], sentence: str) -> bool:
         """Does the sentence take its pronoun from the article: it cites only the article sentence
