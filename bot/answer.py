@@ -51,7 +51,8 @@ class Answer:
     standalone_question: str | None = None  # the rewritten follow-up, when there was history
     error: str | None = None
     # Why a refusal: not_covered (retrieval/corpus), opinion, instructions, model (it said so),
-    # unverified (no sentence of its answer could be supported).
+    # unverified (no sentence of its answer could be supported), no_amount (asked for an amount,
+    # its verified sentences give none: they are kept in `sentences` as what the articles do say).
     refusal_reason: str | None = None
     conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
     left_out: list[str] = field(default_factory=list)  # strict mode: the model's sentences no article supports
@@ -110,6 +111,29 @@ def answer_lead(settings: Settings, question: str) -> str:
 _ONE_FACT = re.compile(
     r"^\s*(?:(?:in |for |by |at )?how (?:many|much|long|far|old|big)|when|where|(?:in|on|at) (?:which|what)|what (?:year|date|day|month|time))\b",
     re.IGNORECASE)
+
+
+# Questions after an amount: a count, a length of time or space, a share, a figure, a sentence.
+_AMOUNT_ASKED = re.compile(
+    r"^\s*(?:(?:in |for |by |at |to )?how (?:many|long|old|far|big|large)\b|how much (?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b(?!.*\b(?:worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned)\b))"
+    r"|(?:what|which) (?:[\w'’-]+ ){0,3}?(?:numbers?|percentage|share|proportion|amount|figures?|toll|population|price|cost|sum|fine|total|size|length|sentence)\b)",
+    re.IGNORECASE)
+# An amount stated: digits, a number word, or a sentence without a number (life, death).
+_AMOUNT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|"
+    r"thousands?|millions?|billions?|dozens?|scores of|half|third|quarter|majority|minority|"
+    r"life (?:sentence|imprisonment|in prison)|death (?:sentence|penalty))\b",
+    re.IGNORECASE)
+
+
+def asks_amount(question: str) -> bool:
+    """Is `question` after an amount ("How many soldiers …?", "What share of …?", "What prison
+    sentence did he receive?"), so that an answer without one does not answer it?"""
+    return bool(_AMOUNT_ASKED.match(question))
+
+
+def states_amount(sentence: str) -> bool:
+    return bool(_AMOUNT.search(re.sub(r"\[\d+\]", "", sentence)))
 
 
 def wants_more(question: str) -> bool:

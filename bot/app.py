@@ -16,7 +16,19 @@ from typing import Iterable, Iterator
 import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from .answer import Answer, Delta, Done, Sentence, build_messages, cite_stream, is_refusal, render, wants_more
+from .answer import (
+    Answer,
+    Delta,
+    Done,
+    Sentence,
+    asks_amount,
+    build_messages,
+    cite_stream,
+    is_refusal,
+    render,
+    states_amount,
+    wants_more,
+)
 from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, quote
 from .conflicts import claim_passages, find_conflicts, statement
 from .corpus import load_corpus
@@ -97,7 +109,7 @@ class Bot:
             return self._backend
 
     def refusal_text(self, reason: str = "not_covered") -> str:
-        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions"}.get(reason, "refusal")
+        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount"}.get(reason, "refusal")
         return self.settings.prompt(name).strip()
 
     # -- follow-ups -----------------------------------------------------------------------
@@ -145,11 +157,12 @@ class Bot:
         not_added: list[str] = []
 
         def finish(sentences, citations, reason=None) -> Done:
-            """reason: why the answer is a refusal (None for an answer)."""
+            """reason: why the answer is a refusal (None for an answer); a refusal's `sentences`
+            are the verified ones it shows as what the articles do say (see "no_amount" below)."""
             timings["total"] = time.perf_counter() - t0
             if reason:
-                return Done(Answer(question, self.refusal_text(reason), True, [], [], name, model, timings, rewritten,
-                                   refusal_reason=reason, not_added=not_added))
+                return Done(Answer(question, self.refusal_text(reason), True, sentences, citations, name, model, timings,
+                                   rewritten, refusal_reason=reason, not_added=not_added))
             kept = [x for x in sentences if x.supported or not s.strict]
             left_out = [x.text for x in sentences if not x.supported and s.strict]
             return Done(Answer(question, render(sentences, s.strict), False, kept, citations, name, model, timings, rewritten,
@@ -273,6 +286,12 @@ class Bot:
         # Nothing verified means nothing we can stand behind: answer with the refusal.
         if not any(x.supported for x in sentences):
             yield finish([], [], "unverified" if sentences else "model")
+        elif asks_amount(standalone) and not any(states_amount(x.text) for x in sentences if x.supported):
+            # Asked "What prison sentence did Karim Massimov eventually receive?", the model
+            # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
+            # the articles give no sentence. An amount question answered without an amount is
+            # refused, with the verified sentences shown as what the articles do say.
+            yield finish([x for x in sentences if x.supported], citer.all_citations(), "no_amount")
         else:
             done = finish(sentences, citer.all_citations())
             done.answer.conflicts = conflicts

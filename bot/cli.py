@@ -80,7 +80,7 @@ def _question_arg(question: str) -> str:
 @friendly
 def ask(question: str, as_json: bool, backend, model, top_k, strict):
     """Answer QUESTION from the articles, with citations."""
-    from .answer import Delta, Done, Sentence
+    from .answer import Delta, Done, Sentence, render
     from .app import Bot
 
     question = _question_arg(question)
@@ -104,7 +104,9 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict):
     click.echo("")
     if answer.refused:
         click.echo(answer.text)
-        return
+        if not answer.sentences:
+            return
+        click.echo("What the articles do say: " + render(answer.sentences, strict=True))
     if answer.left_out:
         click.echo(f"\n({len(answer.left_out)} sentence(s) left out of the answer: no article supports them.)")
     click.echo("\nSources:")

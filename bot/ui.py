@@ -133,6 +133,7 @@ REFUSAL_REASONS = {
     "instructions": "Instructions in the question were not followed",
     "model": "The model found no answer in the retrieved passages",
     "unverified": "No sentence of the model's answer could be verified against the articles",
+    "no_amount": "The question asks for a figure that no verified sentence gives",
 }
 
 
@@ -195,6 +196,9 @@ def answer_html(answer: Answer, turn: int) -> str:
             '<div class="kz-refusal"><span class="kz-icon" aria-hidden="true">i</span>'
             f"<span>{esc(_oneline(answer.text))}</span></div>"
         )
+        if answer.sentences:  # verified, but no answer to what was asked (see app.Bot.stream)
+            body += f'<div class="kz-body"><p class="kz-said">What the articles do say:</p>{_sentences_html(answer.sentences, turn)}</div>'
+
     else:
         body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
     error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Delta, Sentence, cite_stream, is_refusal, render, wants_more
+from bot.answer import Delta, Sentence, asks_amount, cite_stream, is_refusal, render, states_amount, wants_more
 from bot.cite import (OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, misplaced_posts,
                       missing_facts, sentence_spans, swapped_descriptions, unbound_facts, unbound_membership, unbound_possessives,
                       unbound_subject, unnamed, unpaired_shares)
@@ -356,6 +356,31 @@ def test_open_questions_may_get_a_second_fact():
     for q in ("How many soldiers did Putin dispatch?", "When did Xi send his message?", "Where did Xi unveil the BRI?",
               "In which town did the protests break out?", "In how many cities was there violence?", "How long is the frontier?", "On what date did it begin?"):
         assert not wants_more(q), q
+
+
+@pytest.mark.parametrize("question", [
+    "How many soldiers did Putin dispatch?", "In how many cities was there violence?", "How long is the frontier?",
+    "How much property was destroyed?", "How much was the logistics hub worth?", "What share of the population is Russian?",
+    "What is the population of Almaty?", "What prison sentence did Karim Massimov eventually receive?",
+    "Which percentage of the vote did Tokayev win?", "What was the death toll?"])
+def test_questions_after_an_amount(question):
+    assert asks_amount(question)
+
+
+@pytest.mark.parametrize("question", [
+    "How did Beijing officially respond to the crisis?", "How much did Russia's intervention matter to China?",
+    "What term did Beijing use for the protesters?", "When did Xi send his message?", "Who is Karim Massimov?",
+    "What did Wang Yi announce?", "Which body deployed troops?"])
+def test_questions_not_after_an_amount(question):
+    assert not asks_amount(question)
+
+
+def test_an_amount_is_a_figure_a_number_word_or_a_sentence_without_a_number():
+    for text in ("Putin sent 2,500 troops.", "Seven policemen died.", "Hundreds were killed.", "A third of the cities.",
+                 "He received a life sentence.", "He faces the death penalty."):
+        assert states_amount(text), text
+    for text in ("Karim Massimov was arrested for treason. [1][2]", "The figure was not confirmed."):
+        assert not states_amount(text), text
 
 
 def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):

@@ -129,3 +129,21 @@ def test_a_garbled_answer_to_what_the_articles_lack_is_still_refused(settings):
     with FakeOllama(answers=("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.", "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("How many soldiers did Armenia contribute to the CSTO mission in Kazakhstan?")
     assert answer.refused and answer.refusal_reason == "unverified", answer.text
+
+
+def test_an_amount_question_answered_without_an_amount_is_refused_with_what_the_articles_say(settings):
+    """"Massimov was arrested for treason" is true and cited, but no answer to "What prison
+    sentence …?": the refusal keeps it, verified, as what the articles do say."""
+    with FakeOllama(answers=("Karim Massimov was arrested for treason.", "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("What prison sentence did Karim Massimov eventually receive?")
+    assert answer.refused and answer.refusal_reason == "no_amount", answer.text
+    assert "figure" in answer.text and "[" not in answer.text
+    assert [s.text for s in answer.sentences] == ["Karim Massimov was arrested for treason."]
+    assert all(s.supported and s.citations for s in answer.sentences) and answer.citations
+    assert any("treason" in c.quote for c in answer.citations)
+
+
+def test_an_amount_question_answered_with_one_is_not_refused(settings):
+    with FakeOllama(answers=("Putin dispatched 2,500 troops to Kazakhstan.", "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("How many soldiers did Putin dispatch to Kazakhstan?")
+    assert not answer.refused and "2,500" in answer.text, answer.text

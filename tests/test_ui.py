@@ -419,3 +419,15 @@ def test_program_quotes_render_as_a_block_with_linked_markers_one_claim_per_row(
     assert "&lt;civilians&gt;" in html and html.count('class="kz-cite"') == 2
     term = ui.sentence_html(CitedSentence("ISPI: “The SCO is a regional body.” [4]", [4], True, inline=True), 5)
     assert 'class="kz-quoted"' in term and "kz-disagree" not in term and term.count('class="kz-cite"') == 1
+
+
+def test_a_refusal_with_verified_sentences_shows_them_as_what_the_articles_say():
+    said = CitedSentence("Karim Massimov was arrested for treason.", [1], supported=True, score=0.9)
+    answer = Answer("What prison sentence did Massimov receive?", "The articles don't give that figure.", True, [said], [],
+                    "embedded", "m", {"total": 5.0}, refusal_reason="no_amount")
+    html = ui.answer_html(answer, 1)
+    assert "kz-refusal" in html and "The articles don" in html
+    assert "What the articles do say:" in html and "arrested for treason." in html and "kz-cite" in html
+    assert "figure that no verified sentence gives" in ui.meta_html(answer)
+    bare = Answer("q", "Declined.", True, [], [], "embedded", "m", {"total": 5.0}, refusal_reason="unverified")
+    assert "What the articles do say" not in ui.answer_html(bare, 1)
