@@ -29,11 +29,11 @@ from .answer import (
     states_amount,
     wants_more,
 )
-from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, quote
+from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, is_verdict, overlap, quote
 from .conflicts import claim_passages, find_conflicts, statement
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
-from .glossary import asked_term, compared_terms, explanation
+from .glossary import RESTATED, asked_term, compared_terms, explanation
 from .guard import (
     asks_opinion,
     is_follow_up,
@@ -268,6 +268,12 @@ class Bot:
             return f"{art.outlet}: {quote(art.text[start:end], n)}", [n]
 
         answered = [x.text for x in sentences if x.supported]
+        for x in sentences:
+            if x.supported and x.nearest and is_verdict(x.text, standalone) and overlap(x.nearest.text, x.text) < RESTATED:
+                # A verdict is the question restated ("Russia has more sway in Central Asia"):
+                # the words of the sentence that gives it ("… Russia still has an upper hand in
+                # Central Asian politics") are quoted, unless the verdict already says them.
+                quotes.append(quoted(x.nearest.article_id, x.nearest.start, x.nearest.end))
         defined = asked_term(standalone, self.terms)
         for term in [defined] if defined else compared_terms(standalone, self.terms):
             if span := explanation(term, self.articles, answered):

@@ -522,6 +522,11 @@ def echoes(sentence: str, question: str) -> bool:
     return bool(content) and content <= asked
 
 
+def is_verdict(sentence: str, question: str) -> bool:
+    """`echoes` for an answer sentence as written, its lead ("According to the excerpts,") dropped."""
+    return bool(question) and echoes(_ROLE_VERB.sub("is", _LEAD.sub("", sentence)), question)
+
+
 # --- alignment ---------------------------------------------------------------------------
 
 
@@ -639,7 +644,7 @@ class Citer:
         # A verdict ("Russia has more sway in Central Asia") has only the question's words, so
         # word overlap cannot pick its source: the sentence closest in meaning does ("Russia
         # still has an upper hand in Central Asian politics"), and must say it (see below).
-        verdict = bool(self.question) and echoes(sentence, self.question)
+        verdict = is_verdict(text, self.question)
         order = list(np.argsort(-scores))
         if verdict:  # a second span, naming what the sayer leaves implicit, is still chosen by score
             sayer = int(np.argmax(cos))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Bot
+from bot.cite import is_verdict
 from bot.llm import LLMError, choose_backend
 from tests.fake_ollama import MODEL, FakeOllama
 
@@ -147,3 +148,22 @@ def test_an_amount_question_answered_with_one_is_not_refused(settings):
     with FakeOllama(answers=("Putin dispatched 2,500 troops to Kazakhstan.", "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("How many soldiers did Putin dispatch to Kazakhstan?")
     assert not answer.refused and "2,500" in answer.text, answer.text
+
+
+def test_a_verdict_is_followed_by_the_words_that_give_it(settings):
+    """"Russia has more sway …" only restates the question; the sentence it stands on is quoted."""
+    with FakeOllama(answers=("Russia has more sway in Central Asia after the crisis.", "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("After the crisis, who has more sway in Central Asia, Russia or China?")
+    assert not answer.refused, answer.text
+    quoted = [s.text for s in answer.sentences if s.inline]
+    assert len(quoted) == 1 and quoted[0].startswith(
+        "China-US Focus: “What is clear though is that Russia still has an upper hand in Central Asian politics.”"), quoted
+    assert answer.sentences[0].citations == answer.sentences[1].citations  # the quote is the verdict's own source
+
+
+def test_a_verdict_that_already_says_its_source_words_gets_no_quote(settings):
+    with FakeOllama(answers=("China is not a member of the Collective Security Treaty Organization.", "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("Is China a member of the Collective Security Treaty Organization?")
+    assert not answer.refused, answer.text
+    assert answer.sentences[0].supported and is_verdict(answer.sentences[0].text, answer.question)
+    assert not any(s.inline and "not a member" in s.text for s in answer.sentences), answer.text
