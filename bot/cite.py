@@ -123,7 +123,7 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
     "President Xi"); `known` is text the sentence may also draw names from, such as the
     cited articles' outlet and author ("according to The Spectator").
     """
-    have = set(words(support)) | numbers(support)
+    have = set(words(support)) | numbers(support) | _initials(support)  # "CSTO" for "Collective Security Treaty …"
     stems = {_stem(w) for w in have}
     extra = set(words(known))
 

@@ -471,3 +471,11 @@ def test_a_pronoun_after_a_sentence_left_out_for_its_subject_is_left_out_too(bot
     # The same sentence with no such antecedent is judged on its own words (here supported).
     alone = _citer_for(bot, question).cite(follow)
     assert SUBJECT_LEFT_OUT not in alone.missing and alone.supported, alone
+
+
+def test_an_acronym_is_found_in_the_name_it_stands_for():
+    """"the Collective Security Treaty Organization (CSTO)" cites the WSJ's sentence, which
+    spells the name out and never writes "CSTO"."""
+    support = "Russia has chosen to act through another regional body, the Collective Security Treaty Organization."
+    assert missing_facts("Russia acted through the Collective Security Treaty Organization (CSTO).", support) == []
+    assert missing_facts("Russia acted through the SCO.", support) == ["sco"]
