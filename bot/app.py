@@ -268,8 +268,11 @@ class Bot:
             return f"{art.outlet}: {quote(art.text[start:end], n)}", [n]
 
         answered = [x.text for x in sentences if x.supported]
+        given = set()  # one quote per source sentence, however many verdicts it gives
         for x in sentences:
-            if x.supported and x.nearest and is_verdict(x.text, standalone) and overlap(x.nearest.text, x.text) < RESTATED:
+            if (x.supported and x.nearest and x.nearest not in given and is_verdict(x.text, standalone)
+                    and overlap(x.nearest.text, x.text) < RESTATED):
+                given.add(x.nearest)
                 # A verdict is the question restated ("Russia has more sway in Central Asia"):
                 # the words of the sentence that gives it ("… Russia still has an upper hand in
                 # Central Asian politics") are quoted, unless the verdict already says them.
