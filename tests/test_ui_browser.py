@@ -213,6 +213,22 @@ def test_out_of_corpus_question_is_refused_as_information_not_error(page, bot):
     expect(page.page.locator("#kz-sources")).to_contain_text("appear here")
 
 
+@pytest.mark.timeout(600)
+def test_an_amount_the_articles_do_not_give_is_refused_with_what_they_do_say(page, bot):
+    """No article reports Massimov's sentence: the refusal says so, and the true, cited
+    sentence the model wrote is shown under it, its marker opening the passage."""
+    answer, _ = page.ask("What prison sentence did Karim Massimov eventually receive?")
+    page.shot("05b-refusal-with-context", full_page=True)
+    expect(answer).to_have_class(re.compile(r"\bkz-done\b"))
+    expect(answer.locator(".kz-refusal")).to_contain_text(bot.refusal_text("no_amount"))
+    expect(answer.locator(".kz-said")).to_have_text("What the articles do say:")
+    assert "Massimov" in answer.locator(".kz-body").inner_text()
+    assert _cites(answer), "the sentences under the refusal have no citation"
+    answer.locator("a.kz-cite").first.click()
+    expect(page.page.locator("#kz-sources .kz-src.kz-active mark")).to_be_visible()
+    assert not page.dialogs and not page.errors
+
+
 @pytest.mark.timeout(900)
 def test_two_users_at_once_each_get_their_own_answer(browser, app_url):
     a, b = Page(browser, app_url), Page(browser, app_url)
