@@ -198,7 +198,6 @@ def answer_html(answer: Answer, turn: int) -> str:
         )
         if answer.sentences:  # verified, but no answer to what was asked (see app.Bot.stream)
             body += f'<div class="kz-body"><p class="kz-said">What the articles do say:</p>{_sentences_html(answer.sentences, turn)}</div>'
-
     else:
         body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
     error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""
