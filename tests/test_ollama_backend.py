@@ -167,3 +167,25 @@ def test_a_verdict_that_already_says_its_source_words_gets_no_quote(settings):
     assert not answer.refused, answer.text
     assert answer.sentences[0].supported and is_verdict(answer.sentences[0].text, answer.question)
     assert not any(s.inline and "not a member" in s.text for s in answer.sentences), answer.text
+
+
+def test_asked_what_someone_said_the_answer_quotes_their_whole_statement(settings):
+    """The model paraphrases the sentence that names Pantucci; his words go on in the next one."""
+    with FakeOllama(answers=("Raffaello Pantucci said that Beijing recognizes that some support is needed to stabilize the situation.",
+                             "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("How did Raffaello Pantucci view Russia's intervention?")
+    assert not answer.refused and answer.sentences[0].supported, answer.text
+    quoted = [s.text for s in answer.sentences if s.inline]
+    assert len(quoted) == 1, quoted
+    assert quoted[0].startswith("The Wall Street Journal: ““To some extent, Beijing recognizes"), quoted
+    assert "“The Russians who stabilize the tillers may not be a bad result." in quoted[0]
+    [n] = answer.sentences[-1].citations
+    cited = next(c for c in answer.citations if c.n == n)
+    assert "said Raffaello Pantucci" in cited.quote and cited.quote.rstrip(" “").endswith("bad result.")
+
+
+def test_a_question_not_after_someones_words_gets_no_statement_quoted(settings):
+    with FakeOllama(answers=("Raffaello Pantucci said that Beijing recognizes that some support is needed to stabilize the situation.",
+                             "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("Why might Beijing welcome Russia's intervention?")
+    assert not any(s.inline and "tillers" in s.text for s in answer.sentences), answer.text

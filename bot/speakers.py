@@ -1,0 +1,95 @@
+"""A person's words in an article: who a question asks to hear, and the sentences that are theirs.
+
+Asked "What did Courtney Fung say about China's peacekeeping experience?", the 1.5B model
+paraphrases the one sentence that names her and stops; her statement goes on for two more
+sentences ("… combat troop deployment in Mali and South Sudan …"). Asked what someone said,
+a reader should get their words, so the answer quotes the whole statement (see app.Bot.stream).
+Articles mark a statement by quotation marks and a speech verb; nothing in llama-index or the
+sentence splitter groups sentences by speaker, hence this module.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cite import _COUNTRIES, name_groups, sentence_spans, words
+
+# Countries and the capitals that stand for them are no speakers here ("What did China say"
+# asks for a state's position, and "… the worst-case scenario for Beijing" names no speaker).
+_NOT_SPEAKERS = _COUNTRIES | {"beijing", "moscow", "kremlin", "washington", "astana", "almaty"}
+
+# "What did X say …", "How did he view …", "Does Sergey Radchenko expect …": the question asks
+# for someone's words or views, not for what they did.
+_ASKS_WORDS = re.compile(
+    r"\b(?:say|said|says|tell|told|think|thinks|thought|view|views|viewed|see|sees|saw|argue|argued|warn|warned|"
+    r"expect|expects|expected|predict|predicted|describe|described|explain|explained|believe|believes|believed|"
+    r"comment|commented|suggest|suggested|claim|claimed|note|noted|write|wrote|make of|call|called)\b",
+    re.IGNORECASE)
+_SPEECH = (r"(?:said|says|say|noted|notes|argued|argues|suggested|suggests|warned|warns|added|adds|stated|states|"
+           r"explained|explains|claimed|claims|told|wrote|writes|stressed|believes|believed|predicted|declared|suspects?|"
+           r"according to)")
+_SPEECH_WORD = re.compile(rf"\b{_SPEECH}\b", re.IGNORECASE)
+# "…, she said.", "he added", "said she": words given to the speaker the statement is already about.
+_PRONOUN_SPEECH = re.compile(rf"\b(?:he|she)\s+{_SPEECH}\b|\b{_SPEECH}\s+(?:he|she)\b", re.IGNORECASE)
+_OPENS = ("“", '"')
+MAX_AFTER = 2  # sentences a statement may run on after the one cited
+MAX_STATEMENTS = 2  # statements quoted in one answer: more would bury the answer under quotes
+
+
+def asked_speaker(question: str) -> set[str]:
+    """Name words of the person whose words the question asks for (empty: it asks for none)."""
+    if not _ASKS_WORDS.search(question):
+        return set()
+    # An acronym names a body ("the CSTO deployment"), and the first word is capitalised as such.
+    asked = " ".join(w for w in question.split()[1:] if not (w.isupper() and len(w) > 1))
+    return {w for g in name_groups(asked) for w in g if w not in _NOT_SPEAKERS and len(w) > 1}
+
+
+def _attributed(sentence: str, who: set[str]) -> bool:
+    """Does the sentence give words to the speaker by name ("said Courtney Fung", "According to Ms. Yau")?"""
+    return bool(_SPEECH_WORD.search(sentence)) and bool(who & set(words(sentence)))
+
+
+def _opens_quote(sentence: str) -> bool:
+    return sentence.lstrip().startswith(_OPENS)
+
+
+def _left_open(sentence: str) -> bool:
+    """A sentence that opens a quotation and does not close it: the next sentence goes on with it."""
+    s = sentence.strip()
+    return _opens_quote(s) and "”" not in s and not s.endswith(_OPENS) and s.count('"') < 2
+
+
+def statement_of(text: str, start: int, end: int, who: set[str]) -> tuple[int, int] | None:
+    """(start, end) of the speaker's statement that holds the sentence at [start, end), or None
+    when the article does not give that sentence as the speaker's.
+
+    The statement is the sentence that names the speaker with a speech verb, the quotation
+    right before it when the cited sentence only goes on with it ("But “the fact that …”"
+    after "“…,” said Mr. Radchenko"), and what follows it as theirs: a sentence opening a
+    quotation, one with "she said", or one more sentence inside a quotation left open.
+    """
+    if not who:
+        return None
+    spans = sentence_spans(text)
+    at = next((i for i, (s, e) in enumerate(spans) if s <= start < e), None)
+    if at is None:
+        return None
+    first = at
+    said = lambda i: text[spans[i][0]:spans[i][1]]  # noqa: E731
+    if not _attributed(said(at), who):
+        quoted = any(q in said(at) for q in _OPENS)
+        if not (quoted and at > 0 and _attributed(said(at - 1), who)):
+            return None
+        first = at - 1
+    last = at
+    while last + 1 < len(spans) and last + 1 - at <= MAX_AFTER:
+        nxt = said(last + 1)
+        if _opens_quote(nxt) or _PRONOUN_SPEECH.search(nxt) or _attributed(nxt, who):
+            last += 1
+        elif _left_open(said(last)):
+            last += 1  # one unmarked sentence at most: where the quotation ends is not written
+            break
+        else:
+            break
+    return spans[first][0], spans[last][1]

@@ -1,0 +1,72 @@
+"""Questions that ask for someone's words are recognised, and a statement is the sentences that are theirs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.corpus import load_corpus
+from bot.settings import ROOT
+from bot.speakers import asked_speaker, statement_of
+
+
+@pytest.fixture(scope="module")
+def articles():
+    return {a.id: a for a in load_corpus(ROOT / "corpus")}
+
+
+@pytest.mark.parametrize("question,who", [
+    ("What did Courtney Fung say about China's peacekeeping experience?", {"courtney", "fung"}),
+    ("Who is Raffaello Pantucci and how did he view Russia's intervention?", {"raffaello", "pantucci"}),
+    ("What did Niva Yau say would be the worst-case scenario for Beijing?", {"niva", "yau"}),  # Beijing speaks not
+    ("How did Yang Shu explain the crisis?", {"yang", "shu"}),
+])
+def test_questions_after_someones_words_name_the_speaker(question, who):
+    assert asked_speaker(question) == who
+
+
+@pytest.mark.parametrize("question", [
+    "What did China say about the unrest?",      # a state's position, not a person's words
+    "Who is Karim Massimov?",                    # who someone is, not what they said
+    "How many troops did Russia send?",
+    "What did Beijing think of the CSTO deployment?",
+])
+def test_other_questions_ask_for_no_speaker(question):
+    assert not asked_speaker(question)
+
+
+def _statement(articles, article_id: str, opening: str, who: set[str]) -> str | None:
+    text = articles[article_id].text
+    start = text.index(opening)
+    end = start + len(opening)
+    run = statement_of(text, start, end, who)
+    return " ".join(text[run[0]:run[1]].split()) if run else None
+
+
+def test_a_quotation_that_goes_on_after_its_attribution_is_one_statement(articles):
+    said = _statement(articles, "wsj-beijing-watches", "“To some extent", {"raffaello", "pantucci"})
+    assert said.startswith("“To some extent, Beijing recognizes")
+    assert said.endswith("“The Russians who stabilize the tillers may not be a bad result. “")
+
+
+def test_a_quotation_left_open_takes_one_more_sentence_and_no_more(articles):
+    said = _statement(articles, "ft-beijing-reluctance", "“China’s peacekeeping experience", {"courtney", "fung"})
+    assert "combat troop deployment in Mali and South Sudan" in said
+    assert "In Kazakhstan, China has embraced" not in said  # the reporter again: where the quote ends is unwritten
+
+
+def test_a_cited_continuation_takes_the_attribution_before_it(articles):
+    said = _statement(articles, "wsj-beijing-watches", "But “the fact that they gave", {"sergey", "radchenko"})
+    assert said.startswith("“People have been predicting the collapse of Sino-Russian relations in Central Asia for 20 years,”")
+    assert said.endswith("served to strengthen their relationship.”")
+
+
+def test_she_said_keeps_the_words_with_the_speaker(articles):
+    said = _statement(articles, "wsj-beijing-watches", "According to Ms. Yau", {"niva", "yau"})
+    assert "to impose tariffs" in said and "energy purchases in Central Asia, she said." in said
+    assert "cross-border road truck" not in said  # a photo caption is nobody's words
+
+
+def test_a_sentence_the_article_does_not_give_as_the_speakers_is_no_statement(articles):
+    # Radchenko's words are not Niva Yau's, and a reporter's sentence is nobody's.
+    assert _statement(articles, "wsj-beijing-watches", "But “the fact that they gave", {"niva", "yau"}) is None
+    assert _statement(articles, "wsj-beijing-watches", "More generally, Western officials", {"raffaello", "pantucci"}) is None
