@@ -501,6 +501,12 @@ RESTATES_QUESTION = "(restates the question)"  # a verdict no cited sentence giv
 # brought a gold fact and 8 of 20 judged on the point, and dropped 23 of 25 judged off it
 # ("The arrest of Karim Massimov … sent shivers" added to what set off the unrest).
 ADDED_TOP = 3
+# Or it shares this many content words with the question, states' names aside (nearly every
+# sentence names China, Russia or Kazakhstan): asked "Did the unrest shift power between Tokayev
+# and Nazarbayev?", "… congratulations to President Tokayev is conclusive proof that an internal
+# transition of power has taken place" is the answer, and only the 9th closest by cosine.
+SHARED_WORDS = 2
+_STATE_STEMS = {_stem(w) for w in _COUNTRIES | {"beijing", "moscow", "kremlin", "washington", "astana"}}
 NEW_WORDS = 2  # content words an added sentence citing the answer's own sources must add
 _PRONOUN_SUBJECT = re.compile(r"^\s*(?:he|she|it|they|his|her|its|their|this|these|those)\b", re.IGNORECASE)
 _LEAD = re.compile(r"^\s*according to the (?:excerpts?|sources?|articles?),?\s*", re.IGNORECASE)
@@ -796,7 +802,9 @@ class Citer:
 
     def _near_question(self, idx: list[int]) -> bool:
         near = np.argsort(-(self.vectors @ embed_cached(self.question)))[:ADDED_TOP]
-        return bool(set(idx) & set(near.tolist()))
+        asked = content_stems(self.question) - _STATE_STEMS
+        return bool(set(idx) & set(near.tolist())) or any(
+            len(asked & content_stems(self.spans[i].text)) >= SHARED_WORDS for i in idx)
 
     def _names_subject(self, idx: list[int]) -> bool:
         """Does a cited sentence name what the answer is about: a name in the question or the

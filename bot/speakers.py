@@ -27,6 +27,7 @@ _ASKS_WORDS = re.compile(
     re.IGNORECASE)
 _SPEECH = (r"(?:said|says|say|noted|notes|argued|argues|suggested|suggests|warned|warns|added|adds|stated|states|"
            r"explained|explains|claimed|claims|told|wrote|writes|stressed|believes|believed|predicted|declared|suspects?|"
+           r"complained|indicated|insisted|denied|announced|described|urged|"
            r"according to)")
 _SPEECH_WORD = re.compile(rf"\b{_SPEECH}\b", re.IGNORECASE)
 # "…, she said.", "he added", "said she": words given to the speaker the statement is already about.

@@ -479,3 +479,20 @@ def test_an_acronym_is_found_in_the_name_it_stands_for():
     support = "Russia has chosen to act through another regional body, the Collective Security Treaty Organization."
     assert missing_facts("Russia acted through the Collective Security Treaty Organization (CSTO).", support) == []
     assert missing_facts("Russia acted through the SCO.", support) == ["sco"]
+
+
+def test_an_added_fact_sharing_the_questions_words_is_on_it(bot):
+    """Asked whether power shifted between Tokayev and Nazarbayev, the sentence that answers is
+    only the 9th closest by cosine; it shares "power" and "Tokayev" with the question."""
+    c = _citer_for(bot, "Did the unrest shift power between Tokayev and Nazarbayev?")
+    proof = c.cite("The fact that Presidents Putin and Xi Jinping have only addressed their congratulations to President "
+                   "Tokayev is conclusive proof that an internal transition of power has taken place.", added=True)
+    assert proof.supported, proof
+    # States' names are in nearly every sentence: sharing "Chinese" and "Kazakhstan" is no sign.
+    c = _citer_for(bot, 'Which Chinese official called the unrest "an internal affair" of Kazakhstan?')
+    assert c.cite('Wang Wenbin, spokesman for the Chinese Foreign Ministry, called the unrest "an internal affair" of '
+                  'Kazakhstan.').supported
+    aside = c.cite('Wang Yi, the Chinese foreign minister, publicly announced that Beijing was ready to strengthen "law '
+                   'enforcement cooperation and of security" with Kazakhstan and to help oppose any outside interference.',
+                   added=True)
+    assert OFF_QUESTION in aside.missing, aside
