@@ -46,7 +46,7 @@ from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
 from .retrieve import Retriever
 from .settings import Settings
-from .speakers import MAX_STATEMENTS, asked_speaker, statement_of
+from .speakers import asked_speaker, statements
 from .store import active_generation, open_store
 
 MAX_QUESTION_CHARS = 2000
@@ -282,17 +282,7 @@ class Bot:
             # Asked what someone said, the reader gets their words: each statement of theirs the
             # answer cites is quoted whole ("… may not be a bad result" goes on after the
             # sentence the model paraphrased), unless the answer already says it word for word.
-            stated: list[tuple[str, int, int]] = []
-            for x in sentences:
-                for c in citer.all_citations():
-                    if not x.supported or x.inline or c.n not in x.citations or len(stated) == MAX_STATEMENTS:
-                        continue
-                    run = statement_of(self.articles[c.article_id].text, c.start, c.end, who)
-                    if (not run or any(a == c.article_id and s0 < run[1] and run[0] < e0 for a, s0, e0 in stated)
-                            or (run == (c.start, c.end) and overlap(c.quote, x.text) >= RESTATED)):
-                        continue
-                    stated.append((c.article_id, *run))
-                    quotes.append(quoted(c.article_id, *run))
+            quotes += [quoted(*said) for said in statements(who, sentences, citer.all_citations(), self.articles)]
         defined = asked_term(standalone, self.terms)
         for term in [defined] if defined else compared_terms(standalone, self.terms):
             if span := explanation(term, self.articles, answered):

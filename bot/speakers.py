@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .cite import _COUNTRIES, name_groups, sentence_spans, words
+from .cite import _COUNTRIES, Citation, CitedSentence, name_groups, overlap, sentence_spans, words
+from .corpus import Article
+from .glossary import RESTATED
 
 # Countries and the capitals that stand for them are no speakers here ("What did China say"
 # asks for a state's position, and "… the worst-case scenario for Beijing" names no speaker).
@@ -94,3 +96,22 @@ def statement_of(text: str, start: int, end: int, who: set[str]) -> tuple[int, i
         else:
             break
     return spans[first][0], spans[last][1]
+
+
+def statements(who: set[str], sentences: list[CitedSentence], citations: list[Citation],
+               articles: dict[str, Article]) -> list[tuple[str, int, int]]:
+    """(article id, start, end) of each of the speaker's statements that the answer's verified
+    sentences cite, in the answer's order, at most MAX_STATEMENTS. A one-sentence statement
+    whose words the sentences citing it already give (overlap ≥ RESTATED) is left out."""
+    mine = [x for x in sentences if x.supported and not x.inline]
+    by_n = {c.n: c for c in citations}
+    found: list[tuple[str, int, int]] = []
+    for n in dict.fromkeys(n for x in mine for n in x.citations):
+        c = by_n[n]
+        run = statement_of(articles[c.article_id].text, c.start, c.end, who)
+        if (len(found) == MAX_STATEMENTS or not run
+                or any(a == c.article_id and s < run[1] and run[0] < e for a, s, e in found)
+                or (run == (c.start, c.end) and overlap(c.quote, " ".join(x.text for x in mine if n in x.citations)) >= RESTATED)):
+            continue
+        found.append((c.article_id, *run))
+    return found

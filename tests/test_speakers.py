@@ -6,7 +6,8 @@ import pytest
 
 from bot.corpus import load_corpus
 from bot.settings import ROOT
-from bot.speakers import asked_speaker, statement_of
+from bot.cite import Citation, CitedSentence
+from bot.speakers import asked_speaker, statement_of, statements
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,30 @@ def test_a_sentence_the_article_does_not_give_as_the_speakers_is_no_statement(ar
     # Radchenko's words are not Niva Yau's, and a reporter's sentence is nobody's.
     assert _statement(articles, "wsj-beijing-watches", "But “the fact that they gave", {"niva", "yau"}) is None
     assert _statement(articles, "wsj-beijing-watches", "More generally, Western officials", {"raffaello", "pantucci"}) is None
+
+
+def _citation(articles, n: int, article_id: str, opening: str) -> Citation:
+    from bot.cite import sentence_spans
+
+    text = articles[article_id].text
+    at = text.index(opening)
+    start, end = next((s, e) for s, e in sentence_spans(text) if s <= at < e)
+    a = articles[article_id]
+    return Citation(n, article_id, a.title, a.outlet, a.author, a.date, a.url, text[start:end], start, end)
+
+
+def test_each_cited_statement_is_quoted_once_unless_the_answer_says_it_already(articles):
+    psaki = _citation(articles, 1, "spectator-pike", "Rather defensively, White House press secretary Jen Psaki")
+    answer = [CitedSentence("Jen Psaki is the White House press secretary.", [1], supported=True),
+              CitedSentence("She complained that rumours of US involvement were 'crazy'.", [1], supported=True)]
+    # The second sentence says the one-sentence statement word for word: nothing to quote.
+    assert statements({"jen", "psaki"}, answer, [psaki], articles) == []
+    pantucci = _citation(articles, 2, "wsj-beijing-watches", "“To some extent")
+    answer += [CitedSentence("He said that Beijing recognizes that some support is needed.", [2], supported=True),
+               CitedSentence("Pantucci said support was needed to stabilize the situation.", [2], supported=True)]
+    [(article_id, start, end)] = statements({"raffaello", "pantucci"}, answer, [psaki, pantucci], articles)
+    assert article_id == "wsj-beijing-watches" and articles[article_id].text[start:end].rstrip(" “").endswith("a bad result.")
+    # Unverified sentences and the program's own quotes do not count as citing it.
+    for x in answer[2:]:
+        x.supported = False
+    assert statements({"raffaello", "pantucci"}, answer, [psaki, pantucci], articles) == []
