@@ -229,6 +229,20 @@ def test_an_amount_the_articles_do_not_give_is_refused_with_what_they_do_say(pag
     assert not page.dialogs and not page.errors
 
 
+def test_asked_what_someone_said_the_answer_shows_their_words(page):
+    """The model paraphrases Fung's first sentence; her statement, which goes on to Mali and
+    South Sudan, follows as a quote whose marker opens the passage with her words marked."""
+    answer, _ = page.ask("What did Courtney Fung say about China's peacekeeping experience?")
+    page.shot("05c-speaker-statement", full_page=True)
+    expect(answer).to_have_class(re.compile(r"\bkz-done\b"))
+    body = _norm(answer.locator(".kz-body").inner_text())
+    assert "said Courtney Fung" in body and "combat troop deployment in Mali and South Sudan" in body, body
+    marker = answer.locator("a.kz-cite").last
+    marker.click()
+    expect(page.page.locator("#kz-sources .kz-src.kz-active mark")).to_contain_text("Mali and South Sudan")
+    assert not page.dialogs and not page.errors
+
+
 @pytest.mark.timeout(900)
 def test_two_users_at_once_each_get_their_own_answer(browser, app_url):
     a, b = Page(browser, app_url), Page(browser, app_url)
