@@ -506,7 +506,8 @@ ADDED_TOP = 3
 # and Nazarbayev?", "… congratulations to President Tokayev is conclusive proof that an internal
 # transition of power has taken place" is the answer, and only the 9th closest by cosine.
 SHARED_WORDS = 2
-_STATE_STEMS = {_stem(w) for w in _COUNTRIES | {"beijing", "moscow", "kremlin", "washington", "astana"}}
+STATES = _COUNTRIES | {"beijing", "moscow", "kremlin", "washington", "astana"}  # and the capitals that stand for them
+_STATE_STEMS = {_stem(w) for w in STATES}
 NEW_WORDS = 2  # content words an added sentence citing the answer's own sources must add
 _PRONOUN_SUBJECT = re.compile(r"^\s*(?:he|she|it|they|his|her|its|their|this|these|those)\b", re.IGNORECASE)
 _LEAD = re.compile(r"^\s*according to the (?:excerpts?|sources?|articles?),?\s*", re.IGNORECASE)

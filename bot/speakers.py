@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 
-from .cite import _COUNTRIES, Citation, CitedSentence, name_groups, overlap, sentence_spans, words
+from .cite import STATES, Citation, CitedSentence, name_groups, overlap, sentence_spans, words
 from .corpus import Article
 from .glossary import RESTATED
 
-# Countries and the capitals that stand for them are no speakers here ("What did China say"
-# asks for a state's position, and "… the worst-case scenario for Beijing" names no speaker).
-_NOT_SPEAKERS = _COUNTRIES | {"beijing", "moscow", "kremlin", "washington", "astana", "almaty"}
+# States, their capitals and cities are no speakers here ("What did China say" asks for a
+# state's position, and "… the worst-case scenario for Beijing" names no speaker).
+_NOT_SPEAKERS = STATES | {"almaty"}
 
 # "What did X say …", "How did he view …", "Does Sergey Radchenko expect …": the question asks
 # for someone's words or views, not for what they did.
@@ -78,19 +78,19 @@ def statement_of(text: str, start: int, end: int, who: set[str]) -> tuple[int, i
     at = next((i for i, (s, e) in enumerate(spans) if s <= start < e), None)
     if at is None:
         return None
+    said = [text[s:e] for s, e in spans]
     first = at
-    said = lambda i: text[spans[i][0]:spans[i][1]]  # noqa: E731
-    if not _attributed(said(at), who):
-        quoted = any(q in said(at) for q in _OPENS)
-        if not (quoted and at > 0 and _attributed(said(at - 1), who)):
+    if not _attributed(said[at], who):
+        quoted = any(q in said[at] for q in _OPENS)
+        if not (quoted and at > 0 and _attributed(said[at - 1], who)):
             return None
         first = at - 1
     last = at
     while last + 1 < len(spans) and last + 1 - at <= MAX_AFTER:
-        nxt = said(last + 1)
+        nxt = said[last + 1]
         if _opens_quote(nxt) or _PRONOUN_SPEECH.search(nxt) or _attributed(nxt, who):
             last += 1
-        elif _left_open(said(last)):
+        elif _left_open(said[last]):
             last += 1  # one unmarked sentence at most: where the quotation ends is not written
             break
         else:
