@@ -367,12 +367,14 @@ def unbound_possessives(sentence: str, spans: list[str]) -> list[str]:
     return unbound
 
 
+# Verbs that give words or views to a speaker (also used by speakers.py).
+SPEECH_VERBS = (r"said|says|noted|notes|argued|argues|suggested|suggests|warned|warns|added|stated|states|believes|believed|"
+                r"suspects|suspected|explained|claimed|claims|told|wrote|accused|called|praised|critici[sz]ed|urged|announced|"
+                r"pledged|promised|insisted|denied|described|blamed|welcomed")
 # "Igor Denisov, a researcher, noted that …": a named speaker and the words given as theirs.
 _SPEECH = re.compile(
     r"^(?P<who>(?:[A-Z][\w’'-]*\s+){0,3}?[A-Z][\w’'-]*)(?:,[^,]{0,120},)?\s+(?:has\s+|had\s+)?"
-    r"(?:said|says|noted|notes|argued|argues|suggested|suggests|warned|warns|added|stated|states|believes|believed|"
-    r"suspects|suspected|explained|claimed|claims|told|wrote|accused|called|praised|critici[sz]ed|urged|announced|pledged|"
-    r"promised|insisted|denied|described|blamed|welcomed)\b(?:\s+that)?\s+(?P<what>.+)$")
+    rf"(?:{SPEECH_VERBS})\b(?:\s+that)?\s+(?P<what>.+)$")
 SPEAKER_SHARE = 0.5  # share of the reported words a sentence naming the speaker must hold
 
 

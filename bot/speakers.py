@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .cite import STATES, Citation, CitedSentence, name_groups, overlap, sentence_spans, words
+from .cite import SPEECH_VERBS, STATES, Citation, CitedSentence, name_groups, overlap, sentence_spans, words
 from .corpus import Article
 from .glossary import RESTATED
 
@@ -27,10 +27,8 @@ _ASKS_WORDS = re.compile(
     r"expect|expects|expected|predict|predicted|describe|described|explain|explained|believe|believes|believed|"
     r"comment|commented|suggest|suggested|claim|claimed|note|noted|write|wrote|make of|call|called)\b",
     re.IGNORECASE)
-_SPEECH = (r"(?:said|says|say|noted|notes|argued|argues|suggested|suggests|warned|warns|added|adds|stated|states|"
-           r"explained|explains|claimed|claims|told|wrote|writes|stressed|believes|believed|predicted|declared|suspects?|"
-           r"complained|indicated|insisted|denied|announced|described|urged|"
-           r"according to)")
+# The citer's speech verbs, and the reporting forms a statement's attribution also takes.
+_SPEECH = rf"(?:{SPEECH_VERBS}|say|suspect|adds|explains|writes|stressed|predicted|declared|complained|indicated|according to)"
 _SPEECH_WORD = re.compile(rf"\b{_SPEECH}\b", re.IGNORECASE)
 # "…, she said.", "he added", "said she": words given to the speaker the statement is already about.
 _PRONOUN_SPEECH = re.compile(rf"\b(?:he|she)\s+{_SPEECH}\b|\b{_SPEECH}\s+(?:he|she)\b", re.IGNORECASE)
