@@ -1,9 +1,11 @@
-"""Structural checks for the hand-written gold set (``evals/gold.jsonl``).
+"""Structural checks for the hand-written gold set: the ``dev`` split (``evals/gold.jsonl``)
+and the held-back ``test`` split (``evals/gold_test.jsonl``).
 
-These tests do not run the bot. They check that the gold set is well formed and
+These tests do not run the bot. They check that both files are well formed and
 grounded in the corpus: every quote is verbatim article text, and every
-required fact can be found in the item's quotes or reference answer.
-See ``evals/GOLD.md`` for the schema and the judgement calls behind the items.
+required fact can be found in the item's quotes or reference answer. They also
+keep the splits apart: ids are unique across both files and no question is asked
+in both. See ``evals/GOLD.md`` for the schema, the splits and the judgement calls.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ from bot.corpus import load_corpus
 
 ROOT = Path(__file__).parents[1]
 GOLD_PATH = ROOT / "evals" / "gold.jsonl"
+TEST_PATH = ROOT / "evals" / "gold_test.jsonl"
 CORPUS_DIR = ROOT / "corpus"
+# split -> its file, and the prefix its ids carry before "<category prefix>-NN"
+SPLITS = {"dev": GOLD_PATH, "test": TEST_PATH}
+ID_PREFIX = {"dev": "", "test": "test-"}
 
 # category -> id prefix (ids are "<prefix>-NN")
 CATEGORIES = {
@@ -34,10 +40,14 @@ CATEGORIES = {
     "follow_up": "followup",
     "out_of_corpus": "ooc",
     "adversarial": "adversarial",
+    "attribution": "attribution",  # added with the test split: "Who said ...?", "According to whom ...?"
 }
-MIN_PER_CATEGORY = 5
 MIN_TOTAL = 60
-MIN_PER_CATEGORY_OVERRIDE = {"out_of_corpus": 8, "adversarial": 6}
+# dev: every category it was designed with has at least 5 items (attribution came later).
+DEV_MIN_PER_CATEGORY = {c: 5 for c in CATEGORIES if c != "attribution"} | {"out_of_corpus": 8, "adversarial": 6}
+# test: the mix it was written to.
+TEST_MIN_REFUSE = 10
+TEST_MIN_PER_CATEGORY = {"follow_up": 6, "attribution": 8}
 
 REQUIRED_KEYS = {
     "id": str,
@@ -51,6 +61,7 @@ REQUIRED_KEYS = {
     "gold_articles": list,
     "quotes": list,
 }
+OPTIONAL_KEYS = {"split": str}  # if present, it names the file's split
 
 
 def collapse(text: str) -> str:
@@ -58,24 +69,29 @@ def collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _load_items() -> list[dict]:
+def _load_items(split: str) -> list[dict]:
+    path = SPLITS[split]
     items = []
-    with GOLD_PATH.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:  # pragma: no cover - reported as a failure
-                pytest.fail(f"{GOLD_PATH.name} line {number} is not valid JSON: {exc}")
-            assert isinstance(item, dict), f"line {number}: expected a JSON object, got {type(item).__name__}"
+                pytest.fail(f"{path.name} line {number} is not valid JSON: {exc}")
+            assert isinstance(item, dict), f"{path.name} line {number}: expected a JSON object, got {type(item).__name__}"
             items.append(item)
     return items
 
 
-ITEMS = _load_items()
-ANSWER_ITEMS = [item for item in ITEMS if item.get("expect") == "answer"]
-REFUSE_ITEMS = [item for item in ITEMS if item.get("expect") == "refuse"]
+ITEMS_BY_SPLIT = {split: _load_items(split) for split in SPLITS}
+ITEMS = ITEMS_BY_SPLIT["dev"]
+TEST_ITEMS = ITEMS_BY_SPLIT["test"]
+# (split, item) pairs over both files, for the per-item checks
+ALL = [(split, item) for split, items in ITEMS_BY_SPLIT.items() for item in items]
+ANSWER_ITEMS = [item for _, item in ALL if item.get("expect") == "answer"]
+REFUSE_ITEMS = [item for _, item in ALL if item.get("expect") == "refuse"]
 
 
 def _ids(items: list[dict]) -> list[str]:
@@ -88,39 +104,65 @@ def corpus_paragraphs() -> dict[str, list[str]]:
     return {article.id: [collapse(p) for p in article.text.split("\n\n")] for article in load_corpus(CORPUS_DIR)}
 
 
-def test_gold_file_is_not_empty():
-    assert ITEMS, f"{GOLD_PATH} holds no items"
+@pytest.mark.parametrize("split", SPLITS)
+def test_gold_file_is_not_empty(split):
+    assert ITEMS_BY_SPLIT[split], f"{SPLITS[split]} holds no items"
 
 
 def test_ids_are_unique():
-    counts = Counter(_ids(ITEMS))
+    """Unique within each file and across the two files."""
+    counts = Counter(str(item.get("id")) for _, item in ALL)
     duplicates = sorted(key for key, count in counts.items() if count > 1)
     assert not duplicates, f"duplicate ids: {duplicates}"
 
 
+def _normalised_question(item: dict) -> str:
+    return collapse(str(item.get("question", ""))).casefold()
+
+
+def test_no_question_is_in_both_splits():
+    dev = {_normalised_question(item): item.get("id") for item in ITEMS}
+    shared = [(dev[q], item.get("id")) for item in TEST_ITEMS if (q := _normalised_question(item)) in dev]
+    assert not shared, f"questions asked in both dev and test: {shared}"
+
+
 def test_total_and_per_category_counts():
     counts = Counter(item.get("category") for item in ITEMS)
-    assert len(ITEMS) >= MIN_TOTAL, f"only {len(ITEMS)} items, want at least {MIN_TOTAL}"
-    for category in CATEGORIES:
-        want = MIN_PER_CATEGORY_OVERRIDE.get(category, MIN_PER_CATEGORY)
-        assert counts[category] >= want, f"category {category!r} has {counts[category]} items, want at least {want}"
+    assert len(ITEMS) >= MIN_TOTAL, f"dev: only {len(ITEMS)} items, want at least {MIN_TOTAL}"
+    for category, want in DEV_MIN_PER_CATEGORY.items():
+        assert counts[category] >= want, f"dev: category {category!r} has {counts[category]} items, want at least {want}"
     follow_ups = [item for item in ITEMS if item.get("category") == "follow_up"]
-    assert all(item.get("history") for item in follow_ups), "every follow_up item needs a history"
+    assert all(item.get("history") for item in follow_ups), "dev: every follow_up item needs a history"
 
 
-@pytest.mark.parametrize("item", ITEMS, ids=_ids(ITEMS))
-def test_item_structure(item):
+def test_test_split_counts():
+    counts = Counter(item.get("category") for item in TEST_ITEMS)
+    assert len(TEST_ITEMS) >= MIN_TOTAL, f"test: only {len(TEST_ITEMS)} items, want at least {MIN_TOTAL}"
+    refuse = sum(item.get("expect") == "refuse" for item in TEST_ITEMS)
+    assert refuse >= TEST_MIN_REFUSE, f"test: {refuse} refuse items, want at least {TEST_MIN_REFUSE}"
+    for category, want in TEST_MIN_PER_CATEGORY.items():
+        assert counts[category] >= want, f"test: category {category!r} has {counts[category]} items, want at least {want}"
+    follow_ups = [item for item in TEST_ITEMS if item.get("category") == "follow_up"]
+    assert all(item.get("history") for item in follow_ups), "test: every follow_up item needs a history"
+
+
+@pytest.mark.parametrize("split, item", ALL, ids=[str(item.get("id")) for _, item in ALL])
+def test_item_structure(split, item):
     item_id = item.get("id")
     for key, kind in REQUIRED_KEYS.items():
         assert key in item, f"{item_id}: missing key {key!r}"
         assert isinstance(item[key], kind), f"{item_id}: {key!r} has type {type(item[key]).__name__}"
-    extra = set(item) - set(REQUIRED_KEYS)
+    extra = set(item) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS)
     assert not extra, f"{item_id}: unknown keys {sorted(extra)}"
+    if "split" in item:
+        assert item["split"] in SPLITS, f"{item_id}: split must be one of {sorted(SPLITS)}, got {item['split']!r}"
+        assert item["split"] == split, f"{item_id}: says split {item['split']!r} but sits in {SPLITS[split].name} ({split})"
 
     category = item["category"]
     assert category in CATEGORIES, f"{item_id}: unknown category {category!r}"
-    assert re.fullmatch(rf"{CATEGORIES[category]}-\d{{2}}", item_id), (
-        f"{item_id}: id must look like '{CATEGORIES[category]}-NN' for category {category!r}")
+    pattern = f"{ID_PREFIX[split]}{CATEGORIES[category]}-NN"
+    assert re.fullmatch(rf"{re.escape(ID_PREFIX[split])}{CATEGORIES[category]}-\d{{2}}", item_id), (
+        f"{item_id}: id must look like '{pattern}' for category {category!r} in the {split} split")
     assert item["expect"] in ("answer", "refuse"), f"{item_id}: expect must be 'answer' or 'refuse'"
     assert item["question"].strip(), f"{item_id}: empty question"
     assert item["reference_answer"].strip(), f"{item_id}: empty reference answer (refuse items say why they are refused)"
