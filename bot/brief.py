@@ -9,6 +9,7 @@ index generation, the prompts and the model, so the second request is instant.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -201,13 +202,31 @@ def cache_path(bot: Bot) -> Path:
     return s.index_dir / f"brief-{bot.retriever.generation}-{h.hexdigest()[:12]}.json"
 
 
+def _cached(path: Path) -> Briefing | None:
+    try:
+        return Briefing.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+    except (ValueError, KeyError, TypeError):
+        return None  # an unreadable cache is rebuilt
+
+
 def briefing(bot: Bot, refresh: bool = False, progress=None) -> Briefing:
     path = cache_path(bot)
-    if path.exists() and not refresh:
-        try:
-            return Briefing.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError):
-            pass  # an unreadable cache is rebuilt
+    if not refresh and (done := _cached(path)):
+        return done
+    # One build at a time (two "Brief me" clicks, a `bot brief` beside the UI): whoever waited
+    # for the lock takes the briefing the first one cached instead of building it again.
+    try:
+        lock = open(path.with_suffix(".lock"), "w")
+    except OSError:
+        return _build(bot, path, progress)  # a read-only index folder: build, uncached
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not refresh and (done := _cached(path)):
+            return done
+        return _build(bot, path, progress)
+
+
+def _build(bot: Bot, path: Path, progress) -> Briefing:
     result = Briefer(bot).build(progress=progress)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:

@@ -152,20 +152,23 @@ def serve(host, port, auth, backend, model):
 
 
 @main.command("eval")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
+              help="dev: designed on; test: held back, reported only (the CI gate); all: both, reported apart.")
 @click.option("--subset", default=None, help="Categories or item ids, comma-separated.")
 @click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
 @click.option("--model", default=None, help="Ollama model name.")
 @click.option("-k", "--top-k", type=int, default=None)
-@click.option("--gate", is_flag=True, help="Exit non-zero when a metric is below its threshold.")
+@click.option("--gate", is_flag=True, help="Exit non-zero when a metric is outside the split's thresholds.")
 @click.option("--write-baseline", is_flag=True, help="Save this run's aggregates as evals/baseline.json (full runs only).")
 @click.option("--retrieval-only", is_flag=True, help="Score retrieval alone, without the LLM.")
 @friendly
-def eval_(subset, backend, model, top_k, gate, write_baseline, retrieval_only):
+def eval_(split, subset, backend, model, top_k, gate, write_baseline, retrieval_only):
     """Run the gold set through the pipeline and write evals/reports/."""
     from .evaluate import main as run_eval
 
     settings = load_settings(llm_backend=backend, ollama_model=model, top_k=top_k)
-    sys.exit(run_eval(settings, subset=subset, gate=gate, write_baseline=write_baseline, retrieval_only=retrieval_only))
+    sys.exit(run_eval(settings, subset=subset, gate=gate, write_baseline=write_baseline, retrieval_only=retrieval_only,
+                      split=split))
 
 
 @main.command()

@@ -29,6 +29,20 @@ GOLD_PATH = EVALS / "gold.jsonl"
 THRESHOLDS_PATH = EVALS / "thresholds.json"
 BASELINE_PATH = EVALS / "baseline.json"
 REPORT_DIR = EVALS / "reports"
+LABELS_PATH = EVALS / "labels.jsonl"
+
+# The gold set's two splits (evals/GOLD.md): `dev` is everything measured while designing; `test`
+# was written before the pipeline answered it and is reported only, never designed on. Each split
+# has its own gold file, thresholds and baseline.
+SPLITS = {
+    "dev": (GOLD_PATH, THRESHOLDS_PATH, BASELINE_PATH),
+    "test": (EVALS / "gold_test.jsonl", EVALS / "thresholds_test.json", EVALS / "baseline_test.json"),
+}
+
+# Metrics given a bootstrap 95 % interval in the report (items resampled with replacement).
+CI_METRICS = ("fact_recall", "fact_recall_model", "citation_precision", "citation_recall", "pass_rate",
+              "refusal_accuracy", "false_refusals", "false_shown")
+BOOTSTRAP_SAMPLES = 1000
 
 # Citation support, decided independently of bot/cite.py's verifier: the cited quotes support a
 # sentence when they contain every number and name of the sentence and cover at least FACT_SHARE
@@ -46,6 +60,7 @@ HIGHER_IS_BETTER = {
     "refusal_accuracy": True, "must_refuse_accuracy": True, "answer_rate": True, "pass_rate": True,
     "false_refusals": False, "missed_refusals": False, "must_not_contain_violations": False, "errors": False,
     "verifier_stricter": False, "verifier_laxer": False,
+    "fact_recall_model": True, "false_shown": False, "unlabelled_shown": False,
     "latency_total_median": False, "latency_total_p95": False,
     "latency_first_token_median": False, "latency_first_token_p95": False,
 }
@@ -56,6 +71,49 @@ HIGHER_IS_BETTER = {
 
 def load_gold(path: Path = GOLD_PATH) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_split(split: str) -> list[dict]:
+    """The items of one split ("dev", "test") or of both ("all"), each tagged with its split."""
+    names = list(SPLITS) if split == "all" else [split]
+    if any(n not in SPLITS for n in names):
+        from .app import BadInput
+
+        raise BadInput(f"unknown split {split!r} (choose dev, test or all)")
+    return [{**item, "split": n} for n in names for item in load_gold(SPLITS[n][0])]
+
+
+# --- sentence labels -------------------------------------------------------------------------
+# Every model sentence the bot shows on the test split is labelled true or false against the
+# articles by hand (evals/labels.jsonl). Labels are keyed by the sentence's text, so they carry
+# over between runs; a shown sentence without a label counts in `unlabelled_shown`.
+
+
+def label_key(text: str) -> str:
+    return collapse(strip_markers(text))
+
+
+def load_labels(path: Path = LABELS_PATH) -> dict[str, bool]:
+    """sentence key -> True (true against the articles) / False."""
+    if not path.exists():
+        return {}
+    labels = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if entry.get("label") not in ("true", "false"):
+            raise ValueError(f"{path.name} line {number}: label must be \"true\" or \"false\", got {entry.get('label')!r}")
+        labels[label_key(entry["sentence"])] = entry["label"] == "true"
+    return labels
+
+
+def is_program_quote(sentence: dict) -> bool:
+    """A verbatim quote the program added after the answer ("Outlet: “…” [n]"), not the model's words.
+    Older reports lack the flag: the quote's shape tells it."""
+    if "program_quote" in sentence:
+        return bool(sentence["program_quote"])
+    return bool(re.match(r"^[^“”:]{2,80}: “", sentence["text"]))
 
 
 def select(items: list[dict], subset: str | Iterable[str] | None) -> list[dict]:
@@ -350,7 +408,8 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
                 answer=answer.text, refused=answer.refused, timings=dict(answer.timings),
                 standalone_question=answer.standalone_question,
                 sentences=[{"text": s.text, "citations": list(s.citations), "verifier_supported": s.supported,
-                            "verifier_score": round(s.score, 3), "verifier_missing": list(s.missing)} for s in answer.sentences],
+                            "verifier_score": round(s.score, 3), "verifier_missing": list(s.missing), "program_quote": s.inline}
+                           for s in answer.sentences],
                 citations=[dict(c.__dict__) for c in answer.citations],
                 left_out=list(answer.left_out),  # strict mode: the model's sentences no article supports
                 not_added=list(answer.not_added),  # the one more fact asked for, dropped unseen
@@ -377,7 +436,8 @@ class _Quote:
         self.outlet, self.author = c.get("outlet") or "", c.get("author") or ""
 
 
-def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weight: Callable[[str], float] = _uniform) -> dict:
+def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weight: Callable[[str], float] = _uniform,
+               labels: dict[str, bool] | None = None) -> dict:
     """Metrics of one item; None where a metric does not apply."""
     answerable = item["expect"] == "answer"
     m: dict = {"hit_rate": None, "mrr": None, "quote_hit": None, "quote_recall": None}
@@ -406,6 +466,17 @@ def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weigh
     if not refused:
         cites = {c["n"]: _Quote(c) for c in raw["citations"]}
         m.update(citation_metrics(raw["sentences"], cites, spans, weight))
+    # The model's own sentences the reader sees (kept by the verifier; the program's verbatim quotes
+    # apart), scored without the quotes and against the hand labels.
+    shown = [s["text"] for s in raw["sentences"] if s["verifier_supported"] and not is_program_quote(s)]
+    if answerable:
+        model_hits = fact_hits(" ".join(shown), item["facts"]) if not refused else [False] * len(item["facts"])
+        m["fact_recall_model"] = sum(model_hits) / len(model_hits) if model_hits else None
+    labels = labels if labels is not None else {}
+    m["shown"] = len(shown)
+    m["false_sentences"] = [t for t in shown if labels.get(label_key(t)) is False]
+    m["unlabelled_sentences"] = [t for t in shown if label_key(t) not in labels]
+    m["answered"] = int(not refused)
     m["verifier_stricter"] = sum(1 for s in raw["sentences"] if s.get("independent_support") and not s["verifier_supported"])
     m["verifier_laxer"] = sum(1 for s in raw["sentences"] if s["verifier_supported"] and not s.get("independent_support"))
     m["passed"] = bool(m["refusal_correct"] and not bad and (not answerable or all(hits)))
@@ -459,6 +530,10 @@ def aggregate(results: list[dict]) -> dict:
         "errors": count("errors", ms),
         "verifier_stricter": count("verifier_stricter", ms),
         "verifier_laxer": count("verifier_laxer", ms),
+        "fact_recall_model": _mean(m.get("fact_recall_model") for m in answer),
+        "shown_sentences": count("shown", ms),
+        "false_shown": _per_100_answers(ms, "false_sentences") if generated else None,
+        "unlabelled_shown": sum(len(m.get("unlabelled_sentences") or []) for m in ms) if generated else None,
         "latency_total_median": round(statistics.median(total), 3) if total else None,
         "latency_total_p95": percentile(total, 95),
         "latency_first_token_median": round(statistics.median(first), 3) if first else None,
@@ -466,12 +541,44 @@ def aggregate(results: list[dict]) -> dict:
     }
 
 
+def _per_100_answers(ms: list[dict], key: str) -> float | None:
+    """Sentences listed under `key`, per 100 answers (items not refused)."""
+    answered = sum(m.get("answered") or 0 for m in ms)
+    return round(100 * sum(len(m.get(key) or []) for m in ms) / answered, 2) if answered else None
+
+
+def bootstrap_ci(results: list[dict], keys=CI_METRICS, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> dict:
+    """metric -> [low, high]: the 2.5th and 97.5th percentiles of the metric over `samples`
+    resamples of the items with replacement (seeded, so a report is reproducible)."""
+    import random
+
+    rng = random.Random(seed)
+    draws: dict[str, list[float]] = {k: [] for k in keys}
+    for _ in range(samples if results else 0):
+        agg = aggregate([rng.choice(results) for _ in results])
+        for k in keys:
+            if agg.get(k) is not None:
+                draws[k].append(agg[k])
+    return {k: [percentile(v, 2.5), percentile(v, 97.5)] for k, v in draws.items() if v}
+
+
 def aggregate_all(results: list[dict]) -> tuple[dict, dict]:
-    """(overall, {category: aggregate}) with categories in gold-file order."""
+    """(overall, {category: aggregate}) with categories in gold-file order; overall["ci"] holds
+    bootstrap 95 % intervals."""
     cats: dict[str, list[dict]] = {}
     for r in results:
         cats.setdefault(r["item"]["category"], []).append(r)
-    return aggregate(results), {c: aggregate(rs) for c, rs in cats.items()}
+    overall = aggregate(results)
+    overall["ci"] = bootstrap_ci(results)
+    return overall, {c: aggregate(rs) for c, rs in cats.items()}
+
+
+def aggregate_splits(results: list[dict]) -> dict:
+    """split -> aggregate with intervals, when a run holds more than one split."""
+    splits: dict[str, list[dict]] = {}
+    for r in results:
+        splits.setdefault(r["item"].get("split", "dev"), []).append(r)
+    return {name: {**aggregate(rs), "ci": bootstrap_ci(rs)} for name, rs in splits.items()} if len(splits) > 1 else {}
 
 
 # --- comparison and gate ---------------------------------------------------------------------
@@ -581,18 +688,43 @@ def report_md(report: dict, results: list[dict]) -> str:
     if report.get("gate"):
         g = report["gate"]
         out += [f"**Gate: {'PASSED' if not g['failures'] else 'FAILED'}**" + "".join(f"\n- {f}" for f in g["failures"]), ""]
-    out += ["## Overall", "", "| metric | value | baseline | Δ |", "|---|---:|---:|---:|"]
+    ci = o.get("ci", {})
+    out += ["## Overall", "", "| metric | value | 95 % CI | baseline | Δ |", "|---|---:|---:|---:|---:|"]
     for key in HIGHER_IS_BETTER:
         d = deltas.get(key)
         mark = " ⚠" if d and d["worse"] else ""
         delta = f"{d['delta']:+.3f}{mark}" if d else "–"
-        out.append(f"| {key} | {_fmt(o.get(key))} | {_fmt(d['base']) if d else '–'} | {delta} |")
+        out.append(f"| {key} | {_fmt(o.get(key))} | {_fmt_ci(ci.get(key))} | {_fmt(d['base']) if d else '–'} | {delta} |")
+    if report.get("splits"):
+        out += ["", "## Per split (bootstrap 95 % intervals)", "", split_table(report["splits"])]
     out += ["", "## Per category", "", category_table(report["categories"]), "",
             "![per-category chart](latest.png)", "", "## Failures", ""]
     out += _failure_lines(results) or ["none"]
+    out += ["", "## Shown sentences labelled false (evals/labels.jsonl)", ""]
+    out += [f"- {r['item']['id']}: {t}" for r in results for t in r["metrics"].get("false_sentences") or []] or ["none"]
+    out += ["", "## Shown sentences without a label (add them to evals/labels.jsonl; reports/unlabelled.jsonl lists them)", ""]
+    out += [f"- {r['item']['id']}: {t}" for r in results for t in r["metrics"].get("unlabelled_sentences") or []] or ["none"]
     out += ["", "## Sentences the independent check did not find supported by their citations", ""]
     out += _unsupported_lines(results) or ["none"]
     return "\n".join(out) + "\n"
+
+
+def _fmt_ci(interval) -> str:
+    return f"{_fmt(interval[0])}–{_fmt(interval[1])}" if interval else "–"
+
+
+_SPLIT_COLS = ["n", "fact_recall", "fact_recall_model", "citation_precision", "citation_recall", "pass_rate",
+               "refusal_accuracy", "false_refusals", "missed_refusals", "false_shown", "unlabelled_shown"]
+
+
+def split_table(splits: dict) -> str:
+    head = "| split | " + " | ".join(_SPLIT_COLS) + " |"
+    rule = "|---|" + "---:|" * len(_SPLIT_COLS)
+    rows = []
+    for name, a in splits.items():
+        cells = [_fmt(a.get(k)) + (f" ({_fmt_ci(a['ci'][k])})" if k in a.get("ci", {}) else "") for k in _SPLIT_COLS]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join([head, rule, *rows])
 
 
 def chart(categories: dict, path: Path) -> None:
@@ -629,6 +761,10 @@ def write_reports(report: dict, results: list[dict], out_dir: Path) -> None:
     data = {**report, "items": [_item_json(r) for r in results]}
     (out_dir / "latest.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "latest.md").write_text(report_md(report, results), encoding="utf-8")
+    # Ready to label: one line per unlabelled shown sentence, "label" to be set to "true" or "false".
+    unlabelled = {label_key(t): r["item"]["id"] for r in results for t in r["metrics"].get("unlabelled_sentences") or []}
+    (out_dir / "unlabelled.jsonl").write_text("".join(
+        json.dumps({"sentence": t, "label": None, "item": i}, ensure_ascii=False) + "\n" for t, i in unlabelled.items()), encoding="utf-8")
     chart(report["categories"], out_dir / "latest.png")
 
 
@@ -665,28 +801,34 @@ def _settings_json(settings: Settings) -> dict:
 
 
 def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bool = False, retrieval_only: bool = False,
-         bot=None, report_dir: Path | None = None, gold_path: Path = GOLD_PATH, thresholds_path: Path = THRESHOLDS_PATH,
-         baseline_path: Path = BASELINE_PATH) -> int:
-    """Run the eval; 0 = done (and gate passed), 1 = gate failed, 2 = bad use. Every item failing raises LLMError."""
+         bot=None, report_dir: Path | None = None, gold_path: Path | None = None, thresholds_path: Path | None = None,
+         baseline_path: Path | None = None, split: str = "dev", labels_path: Path = LABELS_PATH) -> int:
+    """Run the eval on one split ("dev", "test") or "all"; 0 = done (and gate passed), 1 = gate
+    failed, 2 = bad use. Every item failing raises LLMError. `gold_path` overrides the split's file."""
     from tqdm import tqdm
 
     from .app import Bot
     from .llm import LLMError
 
-    items = select(load_gold(gold_path), subset)
+    if split == "all" and (gate or write_baseline):
+        print("error: --gate and --write-baseline take one split (dev or test), not all", file=sys.stderr)
+        return 2
+    items = select(load_gold(gold_path) if gold_path else load_split(split), subset)
+    default_thresholds, default_baseline = SPLITS.get(split, (None, THRESHOLDS_PATH, None))[1:]
+    thresholds_path, baseline_path = thresholds_path or default_thresholds, baseline_path or default_baseline
     if write_baseline and (subset or retrieval_only):
         print("error: a baseline is written only from a full run of the whole gold set", file=sys.stderr)
         return 2
     t0, code = time.perf_counter(), _code_version()  # the code that is loaded now, not at the end of a long run
     bot = bot or Bot(settings)
-    weight = idf_weights(bot.articles)
+    weight, labels = idf_weights(bot.articles), load_labels(labels_path)
     results = []
     with _RetrievalLog(bot.retriever) as log:
         bar = tqdm(items, desc="eval", unit="q", file=sys.stderr, dynamic_ncols=True)
         for item in bar:
             bar.set_postfix_str(item["id"])
             raw = run_item(bot, item, log, retrieval_only)
-            metrics = score_item(item, raw, gold_spans(item, bot.articles), retrieval_only, weight)
+            metrics = score_item(item, raw, gold_spans(item, bot.articles), retrieval_only, weight, labels)
             results.append({"item": item, "raw": raw, "metrics": metrics})
     if not retrieval_only and results and all(r["raw"]["error"] for r in results):
         raise LLMError(f"every item failed; first error: {results[0]['raw']['error']}")
@@ -694,6 +836,7 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
     report = {
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "mode": "retrieval-only" if retrieval_only else "full",
+        "split": split if not gold_path else str(gold_path),
         "subset": subset if isinstance(subset, str) or subset is None else ",".join(subset),
         "k": settings.top_k, "backend": backend, "model": model,
         "wall_seconds": round(time.perf_counter() - t0, 1), "code": code, "settings": _settings_json(settings),
@@ -703,12 +846,12 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
 
 
 def finish(report: dict, results: list[dict], gate: bool, write_baseline: bool, report_dir: Path,
-           thresholds_path: Path = THRESHOLDS_PATH, baseline_path: Path = BASELINE_PATH) -> int:
+           thresholds_path: Path = THRESHOLDS_PATH, baseline_path: Path | None = BASELINE_PATH) -> int:
     """Aggregate, compare with the baseline, gate, write the reports and print the summary."""
     overall, categories = aggregate_all(results)
-    report.update(overall=overall, categories=categories)
+    report.update(overall=overall, categories=categories, splits=aggregate_splits(results))
     subset = report.get("subset")
-    baseline = json.loads(baseline_path.read_text(encoding="utf-8")) if baseline_path.exists() else None
+    baseline = json.loads(baseline_path.read_text(encoding="utf-8")) if baseline_path and baseline_path.exists() else None
     if baseline:
         report["baseline_deltas"] = compare(overall, baseline.get("overall")) if not subset else {}
         report["baseline_category_deltas"] = {c: compare(a, baseline.get("categories", {}).get(c)) for c, a in categories.items()}
@@ -717,8 +860,12 @@ def finish(report: dict, results: list[dict], gate: bool, write_baseline: bool, 
         report["gate"] = {"failures": failures, "skipped": skipped}
     write_reports(report, results, report_dir)
 
-    print(f"\n{len(results)} items in {report['wall_seconds']:.0f} s; report: {report_dir / 'latest.md'}")
+    print(f"\n{len(results)} items ({report.get('split') or 'dev'} split) in {report['wall_seconds']:.0f} s; report: {report_dir / 'latest.md'}")
     print(category_table(categories))
+    print(split_table(report["splits"] or {report.get("split") or "dev": overall}))
+    if overall.get("unlabelled_shown"):
+        print(f"{overall['unlabelled_shown']} shown sentences have no label: label them in evals/labels.jsonl "
+              f"(listed in {report_dir / 'unlabelled.jsonl'})")
     if baseline:
         _print_deltas(report.get("baseline_deltas", {}), f"Change against {baseline_path.name} (overall):")
         if subset:
@@ -738,14 +885,19 @@ def finish(report: dict, results: list[dict], gate: bool, write_baseline: bool, 
 
 
 def rescore(report_json: Path, report_dir: Path | None = None, gate: bool = False, write_baseline: bool = False,
-            gold_path: Path = GOLD_PATH, thresholds_path: Path = THRESHOLDS_PATH, baseline_path: Path = BASELINE_PATH) -> int:
+            gold_path: Path | None = None, thresholds_path: Path | None = None, baseline_path: Path | None = None,
+            labels_path: Path = LABELS_PATH) -> int:
     """Score a saved latest.json again (after a change to the metrics, not to the pipeline): no LLM, no index."""
     from types import SimpleNamespace
 
     from .corpus import load_corpus
 
     saved = json.loads(report_json.read_text(encoding="utf-8"))
-    gold = {i["id"]: i for i in load_gold(gold_path)}
+    gold = {i["id"]: i for i in (load_gold(gold_path) if gold_path else load_split("all"))}
+    labels = load_labels(labels_path)
+    split = saved.get("split", "dev")
+    thresholds_path = thresholds_path or SPLITS.get(split, (None, THRESHOLDS_PATH))[1]
+    baseline_path = baseline_path or SPLITS.get(split, (None, None, BASELINE_PATH))[2]
     articles = {a.id: a for a in load_corpus(Path(saved["settings"]["corpus_dir"]))}
     weight, retrieval_only = idf_weights(articles), saved["mode"] == "retrieval-only"
     results = []
@@ -753,9 +905,10 @@ def rescore(report_json: Path, report_dir: Path | None = None, gate: bool = Fals
         item = gold[entry["id"]]
         raw = {k: v for k, v in entry.items() if k not in ("id", "category", "expect", "question", "metrics")}
         raw["_passages"] = [SimpleNamespace(**p) for p in (raw.get("retrieval") or {}).get("passages", [])]
-        metrics = score_item(item, raw, gold_spans(item, articles), retrieval_only, weight)
+        metrics = score_item(item, raw, gold_spans(item, articles), retrieval_only, weight, labels)
         results.append({"item": item, "raw": raw, "metrics": metrics})
-    report = {k: v for k, v in saved.items() if k not in ("items", "overall", "categories", "gate", "baseline_deltas", "baseline_category_deltas")}
+    report = {k: v for k, v in saved.items()
+              if k not in ("items", "overall", "categories", "splits", "gate", "baseline_deltas", "baseline_category_deltas")}
     report["rescored"] = dt.datetime.now().isoformat(timespec="seconds")
     return finish(report, results, gate=gate, write_baseline=write_baseline and not report.get("subset") and not retrieval_only,
                   report_dir=report_dir or report_json.parent, thresholds_path=thresholds_path, baseline_path=baseline_path)

@@ -396,18 +396,23 @@ def test_gate_skips_what_was_not_measured():
     assert failures == [] and set(skipped) == {"fact_recall", "false_refusals", "latency_total_p95"}
 
 
-def test_committed_thresholds_cover_the_required_metrics():
-    t = ev.load_thresholds()
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_committed_thresholds_cover_the_required_metrics(split):
+    t = ev.load_thresholds(ev.SPLITS[split][1])
     assert {"hit_rate", "mrr", "fact_recall", "citation_precision", "citation_recall", "must_refuse_accuracy"} <= set(t["min"])
     assert {"false_refusals", "must_not_contain_violations", "latency_total_p95"} <= set(t["max"])
     assert set(t["min"]) | set(t["max"]) <= set(ev.HIGHER_IS_BETTER)
+    if split == "test":  # the CI gate counts false sentences, and an unlabelled one fails it
+        assert t["max"]["unlabelled_shown"] == 0 and "false_shown" in t["max"]
 
 
-def test_committed_baseline_has_the_aggregate_shape():
-    base = json.loads(ev.BASELINE_PATH.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_committed_baseline_has_the_aggregate_shape(split):
+    gold, _, baseline = ev.SPLITS[split]
+    base = json.loads(baseline.read_text(encoding="utf-8"))
     assert set(ev.HIGHER_IS_BETTER) <= set(base["overall"])
-    assert base["overall"]["n"] == len(ev.load_gold())
-    assert set(base["categories"]) == {i["category"] for i in ev.load_gold()}
+    assert base["overall"]["n"] == len(ev.load_gold(gold))
+    assert set(base["categories"]) == {i["category"] for i in ev.load_gold(gold)}
 
 
 # --- selection and entry point ------------------------------------------------------------------
@@ -553,3 +558,75 @@ def test_gate_bounds_single_categories():
     failures, _ = ev.check_gate(ok, t, {"conflict": {"pass_rate": 0.5}})
     assert failures == ["conflict.pass_rate = 0.5 < min 0.85"]
     assert ev.check_gate(ok, t, {}) == ([], ["conflict.pass_rate"])  # a subset run without conflict items
+
+
+# --- splits, sentence labels, model-only recall, intervals ---------------------------------------
+
+
+def test_splits_are_disjoint_and_tagged():
+    dev, test = ev.load_split("dev"), ev.load_split("test")
+    assert dev and test and {i["split"] for i in dev} == {"dev"} and {i["split"] for i in test} == {"test"}
+    assert not {i["id"] for i in dev} & {i["id"] for i in test}
+    assert not {i["question"] for i in dev} & {i["question"] for i in test}
+    assert len(ev.load_split("all")) == len(dev) + len(test)
+    from bot.app import BadInput
+
+    with pytest.raises(BadInput, match="split"):
+        ev.load_split("train")
+
+
+def test_all_splits_take_no_gate(settings, capsys):
+    assert ev.main(settings, split="all", gate=True) == 2
+    assert "one split" in capsys.readouterr().err
+
+
+def test_shown_sentences_are_scored_against_the_labels():
+    true_s, false_s, new_s = ("It began in Zhanaozen.", "It began on 2 January in Almaty.", "Tokayev asked for help.")
+    quote = "ISPI: “… started in the Western city of Zhanaozen …” [2]"
+    sentences = [{"text": f"{true_s} [1]", "citations": [1], "verifier_supported": True, "program_quote": False},
+                 {"text": false_s, "citations": [1], "verifier_supported": True},
+                 {"text": new_s, "citations": [1], "verifier_supported": False},  # left out: not shown
+                 {"text": quote, "citations": [2], "verifier_supported": True, "program_quote": True}]
+    labels = {ev.label_key(true_s): True, ev.label_key(false_s): False}
+    m = ev.score_item(ANSWER_ITEM, _raw(" ".join(s["text"] for s in sentences), False, sentences), [], labels=labels)
+    assert m["shown"] == 2 and m["false_sentences"] == [false_s] and m["unlabelled_sentences"] == []
+    # the program's verbatim quote is not the model's: facts found only there don't count for model recall
+    assert m["fact_recall"] == 1.0 and m["fact_recall_model"] == 1.0
+    sentences[0]["verifier_supported"] = False
+    m = ev.score_item(ANSWER_ITEM, _raw(" ".join(s["text"] for s in sentences), False, sentences), [], labels={})
+    assert m["fact_recall_model"] == 0.5  # "2 January" only; Zhanaozen is left in the program's quote
+    assert m["unlabelled_sentences"] == [false_s]
+    assert ev.is_program_quote({"text": "The Spectator: “There was violence in 19 of …” [1]"})
+    assert not ev.is_program_quote({"text": "Tokayev said: the protests were “terrorism”. [1]"})
+
+
+RETRIEVAL_NONE = dict.fromkeys(["hit_rate", "mrr", "quote_hit", "quote_recall"])
+
+
+def test_false_shown_is_per_100_answers_and_unlabelled_is_counted():
+    def result(false, unlabelled, refused=False):
+        m = {**RETRIEVAL_NONE, "answered": int(not refused), "false_sentences": ["x"] * false,
+             "unlabelled_sentences": ["y"] * unlabelled, "errors": 0, "shown": false + unlabelled}
+        return {"item": ANSWER_ITEM, "metrics": m}
+
+    agg = ev.aggregate([result(1, 0), result(0, 2), result(0, 0), result(0, 0, refused=True)])
+    assert agg["false_shown"] == round(100 / 3, 2) and agg["unlabelled_shown"] == 2 and agg["shown_sentences"] == 3
+
+
+def test_labels_file_is_well_formed(tmp_path):
+    labels = ev.load_labels()  # the committed file parses; every label is true or false
+    assert all(isinstance(v, bool) for v in labels.values())
+    bad = tmp_path / "labels.jsonl"
+    bad.write_text('{"sentence": "x", "label": "maybe"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1"):
+        ev.load_labels(bad)
+
+
+def test_bootstrap_interval_brackets_the_value_and_is_reproducible():
+    results = [{"item": ANSWER_ITEM, "metrics": {**RETRIEVAL_NONE, "fact_recall": v, "errors": 0}} for v in [1.0] * 15 + [0.0] * 5]
+    ci = ev.bootstrap_ci(results, keys=("fact_recall",), samples=400)
+    low, high = ci["fact_recall"]
+    assert low < 0.75 < high and 0.45 < low and high <= 1.0
+    assert ev.bootstrap_ci(results, keys=("fact_recall",), samples=400) == ci
+    same = [{"item": ANSWER_ITEM, "metrics": {**RETRIEVAL_NONE, "fact_recall": 1.0, "errors": 0}}] * 10
+    assert ev.bootstrap_ci(same, keys=("fact_recall",), samples=50)["fact_recall"] == [1.0, 1.0]

@@ -31,6 +31,7 @@ def _env(settings):
     return {"BOT_CORPUS_DIR": str(settings.corpus_dir), "BOT_INDEX_DIR": str(settings.index_dir), "BOT_LLM_BACKEND": "embedded"}
 
 
+@pytest.mark.llm  # ends with a real answer from a cold `bot ask`
 def test_missing_chroma_folder_says_rebuild_and_index_recovers(scratch):
     # Separate processes: chroma keeps an open client per folder inside one process.
     assert cli("index", "--quiet", env=_env(scratch)).returncode == 0
@@ -43,6 +44,7 @@ def test_missing_chroma_folder_says_rebuild_and_index_recovers(scratch):
     assert "Sources:" in cli("ask", "Where did the first demonstrations begin?", env=_env(scratch)).stdout
 
 
+@pytest.mark.llm  # ends with a real answer from a cold `bot ask`
 def test_corrupted_chroma_folder_is_set_aside_by_rebuild(scratch):
     assert cli("index", "--quiet", env=_env(scratch)).returncode == 0
     db = scratch.index_dir / "chroma" / "chroma.sqlite3"
