@@ -1,10 +1,11 @@
-"""`bot` command line: index, ask, serve, eval. Errors become one line on stderr, never a traceback."""
+"""`bot` command line: index, add, ask, serve, eval. Errors become one line on stderr, never a traceback."""
 
 from __future__ import annotations
 
 import json
 import sys
 from functools import wraps
+from pathlib import Path
 
 import click
 
@@ -58,6 +59,30 @@ def index(rebuild: bool, quiet: bool):
 
     report = run_index(load_settings(), rebuild=rebuild, progress=not quiet)
     click.echo(report.summary())
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the article that has the same id.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@friendly
+def add(file: Path, replace: bool, quiet: bool):
+    """Add an article (Markdown with front matter: id, title, outlet) to corpus/ and index it."""
+    from .corpus import CorpusError, load_article, load_corpus
+    from .ingest import run_index
+
+    settings = load_settings()
+    article = load_article(file)  # a bad file fails here with one line naming the field
+    load_corpus(settings.corpus_dir)  # and a broken corpus before anything is written
+    paths = {load_article(p).id: p for p in settings.corpus_dir.glob("*.md") if p.name != "README.md"}
+    target = paths.get(article.id, settings.corpus_dir / f"{article.id}.md")
+    if (article.id in paths or target.exists()) and not replace:
+        raise CorpusError(f"{file}: an article with id {article.id!r} is already in {settings.corpus_dir} "
+                          "(use --replace to replace it)")
+    if file.resolve() != target.resolve():
+        target.write_bytes(file.read_bytes())
+    click.echo(f"added {article.id} ({article.outlet}: {article.title}) as {target}")
+    click.echo(run_index(settings, progress=not quiet).summary())
 
 
 def _question_arg(question: str) -> str:

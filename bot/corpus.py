@@ -17,9 +17,11 @@ from pathlib import Path
 
 import yaml
 
-_REQUIRED = ("id", "title", "outlet", "seeds")
-# site and author_bio are provenance for human readers; they are accepted but not loaded.
-_OPTIONAL = ("author", "date", "url", "notes", "site", "author_bio")
+_REQUIRED = ("id", "title", "outlet")
+# seeds names the raw captures a shipped article was cleaned from (checked by tests/test_corpus.py);
+# a user's own article has none. site and author_bio are for human readers, accepted but not loaded.
+_OPTIONAL = ("author", "date", "url", "notes", "seeds", "site", "author_bio")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)(.*)\Z", re.DOTALL)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 
@@ -110,20 +112,23 @@ def load_article(path: Path) -> Article:
     if unknown:
         raise CorpusError(f"{path}: unknown front matter field(s): {', '.join(unknown)}")
 
-    seeds = meta["seeds"]
-    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, str) and s.strip() for s in seeds):
-        raise CorpusError(f"{path}: front matter field 'seeds' must be a non-empty list of file names, got {seeds!r}")
+    seeds = meta.get("seeds", [])
+    if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip() for s in seeds):
+        raise CorpusError(f"{path}: front matter field 'seeds' must be a list of file names, got {seeds!r}")
+    article_id = _text_field(meta, "id", path, required=True)
+    if not _ID.fullmatch(article_id):
+        raise CorpusError(f"{path}: front matter field 'id' must be lower-case letters, digits, '-', '_' or '.', "
+                          f"got {article_id!r}")
 
     body = (match.group(2) or "").strip()
     if not body:
         raise CorpusError(f"{path}: empty body (no paragraphs after the front matter)")
-    paragraphs = [p.strip() for p in _BLANK_LINES.split(body)]
-    for number, paragraph in enumerate(paragraphs, 1):
-        if "\n" in paragraph:
-            raise CorpusError(f"{path}: paragraph {number} spans several lines; each paragraph must be one line")
+    # Paragraphs are separated by blank lines; a paragraph wrapped over several lines (as editors
+    # and Markdown write them) is one paragraph, its lines joined by a space.
+    paragraphs = [" ".join(line.strip() for line in p.strip().splitlines()) for p in _BLANK_LINES.split(body)]
 
     return Article(
-        id=_text_field(meta, "id", path, required=True),
+        id=article_id,
         title=_text_field(meta, "title", path, required=True),
         outlet=_text_field(meta, "outlet", path, required=True),
         author=_text_field(meta, "author", path, required=False),

@@ -198,10 +198,10 @@ GOOD_FRONT = "---\nid: sample\ntitle: Sample\noutlet: Somewhere\nseeds: [x.txt]\
     ("---\nid: sample\ntitle: ''\noutlet: Somewhere\nseeds: [x.txt]\n---\nA paragraph.\n", "title"),
     (GOOD_FRONT, "empty body"),
     (GOOD_FRONT + "\n   \n\n", "empty body"),
-    (GOOD_FRONT.replace("seeds: [x.txt]", "seeds: []") + "A paragraph.\n", "seeds"),
+    (GOOD_FRONT.replace("seeds: [x.txt]", "seeds: x.txt") + "A paragraph.\n", "seeds"),
+    (GOOD_FRONT.replace("id: sample", "id: My Article") + "A paragraph.\n", "'id'"),
     (GOOD_FRONT.replace("---\n", "---\ndate: 11 Jan 2022\n", 1) + "A paragraph.\n", "date"),
     (GOOD_FRONT.replace("---\n", "---\nauthr: Someone\n", 1) + "A paragraph.\n", "authr"),
-    (GOOD_FRONT + "Line one\nwrapped line two.\n", "one line"),
 ])
 def test_load_article_errors_name_the_file(tmp_path, content, reason):
     path = tmp_path / "broken.md"
@@ -218,6 +218,15 @@ def test_load_article_minimal_file(tmp_path):
     article = load_article(path)
     assert (article.id, article.author, article.date, article.url, article.notes) == ("sample", None, None, None, None)
     assert article.seeds == ("x.txt",) and article.text == "First.\n\nSecond."
+
+
+def test_a_users_article_needs_only_id_title_and_outlet(tmp_path):
+    path = tmp_path / "note.md"
+    path.write_text("---\nid: my-note\ntitle: A note\noutlet: My blog\n---\nLine one\nwrapped line two.\n\nNext.\n",
+                    encoding="utf-8")
+    article = load_article(path)
+    assert article.seeds == () and article.text == "Line one wrapped line two.\n\nNext."
+    assert article.metadata()["seeds"] == ""
 
 
 def test_load_corpus_rejects_duplicate_ids_and_skips_readme(tmp_path):
