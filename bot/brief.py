@@ -194,7 +194,8 @@ def cache_path(bot: Bot) -> Path:
     """Keyed by index generation, model and the prompt files: any change builds anew."""
     s = bot.settings
     h = hashlib.sha256()
-    for name in ("system.txt", "brief.yaml", "glossary.yaml"):
+    h.update(s.prompt("system").encode())  # as rendered, the corpus profile's subject filled in
+    for name in ("brief.yaml", "glossary.yaml"):
         h.update((s.prompts_dir / name).read_bytes())
     h.update(Path(__file__).read_bytes())  # how the briefing is built
     h.update(bot.backend[2].encode())

@@ -130,4 +130,16 @@ class Settings(BaseModel):
             raise SettingsError(f"invalid settings ({bad})") from None
 
     def prompt(self, name: str) -> str:
-        return (self.prompts_dir / f"{name}.txt").read_text(encoding="utf-8")
+        """A prompt file, its `{subject}` filled in from the corpus profile."""
+        return (self.prompts_dir / f"{name}.txt").read_text(encoding="utf-8").replace("{subject}", self.subject())
+
+    def subject(self) -> str:
+        """What the corpus is about, from `corpus/profile.yaml` (`subject: …`), so that no prompt
+        names this corpus's story: a corpus without a profile is "the articles provided"."""
+        path = self.corpus_dir / "profile.yaml"
+        try:
+            profile = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except (OSError, yaml.YAMLError) as e:
+            raise SettingsError(f"corpus profile {path} cannot be read: {e}") from None
+        subject = (profile or {}).get("subject") if isinstance(profile, dict) else None
+        return str(subject).strip() if subject else "the articles provided"

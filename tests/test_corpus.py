@@ -243,3 +243,15 @@ def test_load_corpus_rejects_missing_or_empty_dir(tmp_path):
         load_corpus(tmp_path / "nope")
     with pytest.raises(CorpusError, match="no articles"):
         load_corpus(tmp_path)
+
+
+def test_the_system_prompt_names_the_corpus_subject_from_its_profile(tmp_path):
+    from bot.settings import ROOT, Settings
+
+    shipped = Settings.load(path=Path("/nonexistent"))
+    assert "{subject}" not in shipped.prompt("system") and "Kazakhstan" in shipped.prompt("system")
+    assert "Kazakhstan" not in (ROOT / "prompts" / "system.txt").read_text(encoding="utf-8")
+    other = Settings.load(path=Path("/nonexistent"), corpus_dir=tmp_path)
+    assert other.prompt("system").startswith("You answer questions about the articles provided.")
+    (tmp_path / "profile.yaml").write_text("subject: the 2023 floods in Lindau\n", encoding="utf-8")
+    assert other.prompt("system").startswith("You answer questions about the 2023 floods in Lindau.")
