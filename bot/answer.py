@@ -13,7 +13,7 @@ from typing import Iterator
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from .cite import Citation, CitedSentence, Citer, sentence_spans
+from .cite import REPEATS, Citation, CitedSentence, Citer, ends_sentence, sentence_spans
 from .conflicts import Conflict
 from .retrieve import Passage
 from .settings import Settings
@@ -195,9 +195,32 @@ def _held_back(buffer: str) -> int:
     return len(buffer) - m.start() if m else 0
 
 
-def cite_stream(deltas: Iterator[str], citer: Citer, added: bool = False) -> Iterator[Delta | Sentence]:
-    """Split a token stream into sentences as they complete and cite each one (`added`: see Citer.cite)."""
-    buffer, shown = "", 0
+UNFINISHED = "(unfinished: the generation was cut)"
+
+
+def _said_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def cite_stream(deltas: Iterator[str], citer: Citer, added: bool = False, cut=lambda: False) -> Iterator[Delta | Sentence]:
+    """Split a token stream into sentences as they complete and cite each one (`added`: see Citer.cite).
+
+    `cut()`: whether the generation was stopped before the model ended it (a loop, the token
+    limit); its last words, without closing punctuation, are then a fragment. A fragment, and a
+    sentence the model writes a second time word for word, are not cited, so not kept: a loop
+    had ended an answer on a repeat of a sentence cut off mid-clause ("…, following [1]").
+    """
+    buffer, shown, said = "", 0, set()
+
+    def sentence(text: str, last: bool = False) -> CitedSentence:
+        key = _said_key(text)
+        if last and cut() and not ends_sentence(text):
+            return CitedSentence(text=text, missing=[UNFINISHED])
+        if key in said:
+            return CitedSentence(text=text, missing=[REPEATS])
+        said.add(key)
+        return citer.cite(text, added)
+
     for token in deltas:
         buffer += token
         spans = sentence_spans(buffer)
@@ -207,7 +230,7 @@ def cite_stream(deltas: Iterator[str], citer: Citer, added: bool = False) -> Ite
                 yield Delta(buffer[shown:e])
             text = _clean(buffer[s:e])
             if text and not is_refusal(text):
-                yield Sentence(citer.cite(text, added))
+                yield Sentence(sentence(text))
             buffer, shown = buffer[spans[1][0]:], 0
             spans = sentence_spans(buffer)
         safe = len(buffer) - _held_back(buffer)
@@ -219,7 +242,7 @@ def cite_stream(deltas: Iterator[str], citer: Citer, added: bool = False) -> Ite
             yield Delta(buffer[shown:])
         text = _clean(buffer)
         if text and not is_refusal(text):
-            yield Sentence(citer.cite(text, added))
+            yield Sentence(sentence(text, last=True))
 
 
 def render(sentences: list[CitedSentence], strict: bool) -> str:

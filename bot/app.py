@@ -17,6 +17,7 @@ import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from .answer import (
+    UNFINISHED,
     Answer,
     Delta,
     Done,
@@ -29,8 +30,8 @@ from .answer import (
     states_amount,
     wants_more,
 )
-from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, is_verdict, overlap, quote
-from .conflicts import claim_passages, find_conflicts, statement
+from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, is_verdict, overlap, quote, sentence_spans
+from .conflicts import asks_disagreement, claim_passages, find_conflicts, statement
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
 from .glossary import RESTATED, asked_term, compared_terms, explanation
@@ -199,15 +200,19 @@ class Bot:
         # A begun answer (see answer.answer_lead) is the model's text so far: it is continued.
         text = messages.pop().content if messages[-1].role == MessageRole.ASSISTANT else ""
         looped = False
+        cut = False  # the last generation was stopped before the model ended it (see cite_stream)
 
         def tokens(shown: str):
             """The model's continuation of `text`, streamed; `shown` is displayed first."""
-            nonlocal text, looped
+            nonlocal text, looped, cut
             yield shown
             turns = messages + [ChatMessage(role=MessageRole.ASSISTANT, content=text)] if text else messages
-            first = True
+            first, count, cut = True, 0, False
             for r in llm.stream_chat(turns):
                 delta = r.delta or ""
+                count += bool(delta)
+                # Both backends stream one token a chunk: max_tokens chunks mean the limit cut it.
+                cut = count >= s.max_tokens
                 if "first_token" not in timings:
                     timings["first_token"] = time.perf_counter() - t0
                 if first and delta:
@@ -218,11 +223,11 @@ class Bot:
                 yield delta
                 # A small model can fall into a loop; stop once its last words repeat verbatim.
                 if len(text) > 160 and text[-60:] in text[:-60]:
-                    looped = True
+                    looped = cut = True
                     break
 
         try:
-            for event in cite_stream(tokens(text), citer):
+            for event in cite_stream(tokens(text), citer, cut=lambda: cut):
                 if isinstance(event, Sentence):
                     sentences.append(event.sentence)
                 yield event
@@ -238,7 +243,7 @@ class Bot:
                 # the reader gets the fact alone); the added sentence is buffered, not streamed, so
                 # that a repeat of the answer or a fact off the question is dropped unseen.
                 text += " " + s.prompt("more_lead").strip()
-                added, more = [], cite_stream(_capitalised(tokens("")), citer, added=True)
+                added, more = [], cite_stream(_capitalised(tokens("")), citer, added=True, cut=lambda: cut)
                 try:
                     for event in more:
                         added.append(event)
@@ -246,12 +251,14 @@ class Bot:
                             break  # one fact: the model's further sentences are not asked for
                 finally:
                     more.close()  # stops the generation at once
-                if added and isinstance(added[-1], Sentence) and not NOT_ADDED & set(added[-1].sentence.missing):
+                # A fact cut off by a loop or the token limit is dropped unseen too (see cite_stream).
+                unseen = NOT_ADDED | {UNFINISHED}
+                if added and isinstance(added[-1], Sentence) and not unseen & set(added[-1].sentence.missing):
                     sentences.append(added[-1].sentence)
                     yield from added
                 elif added and isinstance(added[-1], Sentence):
                     dropped = added[-1].sentence
-                    not_added.append(f"{dropped.text} {' '.join(sorted(NOT_ADDED & set(dropped.missing)))}")
+                    not_added.append(f"{dropped.text} {' '.join(sorted(unseen & set(dropped.missing)))}")
         except LLMError:
             raise
         except Exception as e:
@@ -260,13 +267,22 @@ class Bot:
         # definition question gets the article's own explanation of the term (one the answer
         # has not already written out), a comparison of two terms one for each, and where the
         # sources disagree, each side the answer did not cite is quoted.
-        kept = {n for x in sentences if x.supported for n in x.citations}
-        cited = {(c.article_id, c.start) for c in citer.all_citations() if c.n in kept}
-        quotes = []
+        where = {c.n: (c.article_id, c.start) for c in citer.all_citations()}
+        cited: dict[tuple[str, int], str] = {}  # each sentence the answer cites -> what it says with it
+        for x in sentences:
+            for n in x.citations if x.supported else []:
+                cited[where[n]] = f"{cited.get(where[n], '')} {x.text}"
+        quotes: list[tuple[str, list[int]]] = []
+        spans: list[tuple[str, int, int]] = []  # what the quotes quote: (article id, start, end)
 
-        def quoted(article_id: str, start: int, end: int) -> tuple[str, list[int]]:
+        def quoted(article_id: str, start: int, end: int) -> None:
+            # A source sentence is quoted at most once per answer: a verdict's source sentence
+            # can also be a statement of the speaker asked about, or the term's explanation.
+            if any(a == article_id and at < end and start < to for a, at, to in spans):
+                return
+            spans.append((article_id, start, end))
             art, n = self.articles[article_id], citer.cite_span(article_id, start, end)
-            return f"{art.outlet}: {quote(art.text[start:end], n)}", [n]
+            quotes.append((f"{art.outlet}: {quote(art.text[start:end], n)}", [n]))
 
         answered = [x.text for x in sentences if x.supported]
         given = set()  # one quote per source sentence, however many verdicts it gives
@@ -277,22 +293,35 @@ class Bot:
                 # A verdict is the question restated ("Russia has more sway in Central Asia"):
                 # the words of the sentence that gives it ("… Russia still has an upper hand in
                 # Central Asian politics") are quoted, unless the verdict already says them.
-                quotes.append(quoted(x.nearest.article_id, x.nearest.start, x.nearest.end))
+                quoted(x.nearest.article_id, x.nearest.start, x.nearest.end)
         if who := asked_speaker(standalone):
             # Asked what someone said, the reader gets their words: each statement of theirs the
             # answer cites is quoted whole ("… may not be a bad result" goes on after the
             # sentence the model paraphrased), unless the answer already says it word for word.
-            quotes += [quoted(*said) for said in statements(who, sentences, citer.all_citations(), self.articles)]
+            for said in statements(who, sentences, citer.all_citations(), self.articles):
+                quoted(*said)
         defined = asked_term(standalone, self.terms)
         for term in [defined] if defined else compared_terms(standalone, self.terms):
             if span := explanation(term, self.articles, answered):
-                quotes.append(quoted(*span))
-        quotes += [said for conflict in conflicts if (said := statement(conflict, citer.cite_span, cited))]
-        if not answered and not quotes and (near := citer.closest_source(sentences)):
+                quoted(*span)
+        # The sides of a disagreement follow the answer. Alone they stand as the answer only to a
+        # question about the disagreement itself ("How many people were killed?", "Was the
+        # violence home-grown, or …?"): asked "Who blamed foreign militants from Afghanistan and
+        # the Mideast?", with the model's one sentence left out, the reply had opened "The sources
+        # differ:" with three quotes before anything said who (see conflicts.asks_disagreement).
+        about_dispute = bool(conflicts) and asks_disagreement(standalone)
+        if not answered and not quotes and not about_dispute and (near := citer.closest_source(sentences)):
             # Nothing the model wrote could be kept, but it pointed at the article sentence that
             # answers, and garbled a detail ("15 of the 31 cities" for "19 of Kazakhstan's 31"):
             # that sentence is quoted instead of a refusal (see Citer.closest_source).
-            quotes.append(quoted(near.article_id, near.start, near.end))
+            quoted(near.article_id, near.start, near.end)
+        for conflict in conflicts if answered or quotes or about_dispute else []:
+            # A claim the answer cites or a quote above quotes is named, not quoted again.
+            shown = cited | {(a, at): self.articles[a].text[at:to] for a, start, end in spans
+                             for at, to in sentence_spans(self.articles[a].text) if start <= at < end}
+            if said := statement(conflict, citer.cite_span, shown):
+                quotes.append(said)
+                spans += [(c.article_id, c.start, c.end) for c in citer.all_citations() if c.n in said[1]]
         for said, numbers in quotes:
             sentence = CitedSentence(said, numbers, supported=True, score=1.0, inline=True)
             sentences.append(sentence)

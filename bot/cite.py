@@ -581,8 +581,16 @@ def ends_sentence(text: str) -> bool:
 
 
 def quote(text: str, n: int) -> str:
-    """`text` quoted on one line, followed by its citation marker: “…” [n]."""
-    return f"“{' '.join(text.split())}” [{n}]"
+    """`text` quoted on one line, followed by its citation marker: “…” [n].
+
+    A quote is a whole sentence; text that does not end one (a span cut short) ends in "…",
+    so that it never reads as if the source had stopped there. A stray opening quote mark
+    after the full stop (“… may not be a bad result. “, as captured) does not count.
+    """
+    text = " ".join(text.split())
+    if not ends_sentence(text.rstrip(" “‘\"")):
+        text += "…"
+    return f"“{text}” [{n}]"
 
 
 @lru_cache(maxsize=4)

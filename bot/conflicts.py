@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .cite import quote, sentence_spans
+from .cite import SPEECH_VERBS, ends_sentence, quote, sentence_spans
 from .corpus import Article
 from .embeddings import embed_cached
 
@@ -107,6 +107,10 @@ def _conflict(topic: dict, articles: dict[str, Article], rank=lambda c: len(c.qu
     for art in articles.values():
         for s, e in sentence_spans(art.text):
             text = art.text[s:e]
+            # A heading or a fragment asserts nothing, so it takes no side (a stray opening
+            # quote mark after the full stop, a capture artefact, does not make a fragment).
+            if not ends_sentence(text.rstrip(" “‘\"")):
+                continue
             side = _count_side(text, topic["count"]) if "count" in topic else _phrase_side(text, topic["sides"])
             if side:
                 claims.append(Claim(art.id, art.outlet, side, s, e, text))
@@ -145,18 +149,80 @@ def quote_sides(conflict: Conflict, cite_span, per_outlet: bool = False, sides: 
 
 
 STATEMENT_LEAD = "The sources differ"
+CITED_ABOVE = "cited above"
 
 
-def statement(conflict: Conflict, cite_span, cited: set[tuple[str, int]]) -> tuple[str, list[int]] | None:
+def statement(conflict: Conflict, cite_span,
+              cited: set[tuple[str, int]] | dict[tuple[str, int], str]) -> tuple[str, list[int]] | None:
     """"The sources differ: Outlet: “quote” [n]; …", to follow an answer.
 
     Written by the program, not the model: asked to give every side, the 1.5B model usually
-    gives one. None when the answer already cites a claim of every side (`cited`: the
-    (article id, start) of each span its verified sentences cite). Only quotes and outlets,
-    so every word of it is checkable; the topic and the sides' names are shown in the UI's note.
+    gives one. None when the answer already gives every side. `cited`: the (article id, start)
+    of each sentence the answer's verified sentences cite or the program quoted, or a dict from
+    those to the words said with it; a figure's claim counts as given only when those words
+    hold the figure (a sentence citing the WSJ's "… health officials said 160 people have died"
+    for its fuel prices leaves the 160 unsaid). Only quotes and outlets, so every word of it is
+    checkable; the topic and the sides' names are shown in the UI's note.
+
+    A side the answer already gives is named by its outlet and marker ("The Wall Street
+    Journal (cited above) [1]"), not quoted: quoting it again repeated the source sentence
+    right under the answer sentence that cites it. Naming it keeps every side in the list,
+    so the reader still sees what differs from what.
     """
+    said = cited if isinstance(cited, dict) else dict.fromkeys(cited)
+
+    def given(c: Claim) -> bool:
+        key = (c.article_id, c.start)
+        if key not in said:
+            return False
+        words = said[key]
+        return words is None or not re.fullmatch(_FIGURE, c.side) or bool(re.search(rf"\b{re.escape(c.side)}\b", words, re.I))
+
     sides = dict.fromkeys(c.side for c in conflict.claims)
-    if all(any((c.article_id, c.start) in cited for c in conflict.claims if c.side == side) for side in sides):
+    done = {side for side in sides if any(given(c) for c in conflict.claims if c.side == side)}
+    if done == set(sides):
         return None
-    text, numbers = quote_sides(conflict, cite_span, per_outlet=True, sides=False)
-    return f"{STATEMENT_LEAD}: {text}", numbers
+    parts, numbers, used = [], [], set()
+    for c in conflict.claims:
+        if c.side in done and not given(c):
+            continue  # a side given needs no second sentence of its own
+        if (c.side, c.outlet) in used:
+            continue  # one sentence a side and outlet
+        used.add((c.side, c.outlet))
+        n = cite_span(c.article_id, c.start, c.end)
+        if n in numbers:
+            continue  # one sentence can state two sides' words; it is listed once
+        numbers.append(n)
+        parts.append(f"{c.outlet} ({CITED_ABOVE}) [{n}]" if c.side in done else f"{c.outlet}: {quote(c.quote, n)}")
+    return f"{STATEMENT_LEAD}: {'; '.join(parts)}", numbers
+
+
+# Words that make a question about the disagreement itself ("Do the sources agree on the toll?").
+_NAMES_DISAGREEMENT = re.compile(
+    r"\b(?:disagree\w*|agree\w*|differ\w*|dispute\w*|contested|contradict\w*|conflicting|consensus|debated?|"
+    r"divided|(?:different|competing|rival|other) (?:views?|accounts?|explanations?|figures?|estimates?|versions?|claims?))\b",
+    re.IGNORECASE)
+# A question after who holds one view or gives one figure ("Who blamed foreign militants …?",
+# "Which outlet reported 160 deaths?", "What did Tokayev blame for the unrest?"), not after the
+# contested matter itself ("Who was behind the violence?", "Who is to blame?", "How many died?").
+_STANCE_VERBS = (rf"(?:{SPEECH_VERBS}|say|tell|(?<!to )blame|claim|reports?|reported|argue|accuse|attribute[sd]?|estimated?|"
+                 r"put|pinned|explain|describe|call|view|viewed|see|saw|portray(?:ed)?|frame[sd]?|characteri[sz]ed?|"
+                 r"interpret(?:ed)?|think|thought|believe|suggest|note|warn|write|insist|deny)")
+_ASKS_HOLDER = re.compile(
+    rf"^\s*(?:according to whom\b|(?:who|whom|which\s+(?:[\w’'-]+\s+){{0,2}}?[\w’'-]+)\b.*?\b{_STANCE_VERBS}\b"
+    rf"|(?:what|how|why)\s+(?:did|does|do|has|have|had)\s+.+?\s+{_STANCE_VERBS}\b)",
+    re.IGNORECASE)
+# ... unless the holders asked about are the sources at large ("What do the sources say …?").
+_ALL_HOLDERS = re.compile(r"\b(?:do|does|did|have|has|had)\s+(?:the\s+)?(?:sources|articles|outlets|reports|experts|"
+                          r"analysts|observers|commentators|media|they)\b", re.IGNORECASE)
+
+
+def asks_disagreement(question: str) -> bool:
+    """Is `question` about the disagreement itself, so that the sides' quotes may stand as its
+    answer? It is when it names the disagreement ("Do the sources agree …?") or asks the
+    contested matter ("How many people were killed?", "Was the violence home-grown, or …?"),
+    not when it asks who holds one side ("Who blamed foreign militants from Afghanistan and the
+    Mideast?"): that is answered by the holder, and the other sides only follow the answer."""
+    if _NAMES_DISAGREEMENT.search(question) or _ALL_HOLDERS.search(question):
+        return True
+    return not _ASKS_HOLDER.search(question)
