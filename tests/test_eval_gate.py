@@ -5,7 +5,7 @@
     marked `llm`).
 (b) The gate has teeth: a retriever stuck on one article fails it on the retrieval metrics
     (retrieval-only mode, so no LLM is needed), while the real retriever on the same items clears
-    the hit-rate threshold.
+    every retrieval threshold (hit rate, MRR, quote hit).
 """
 
 from __future__ import annotations
@@ -31,18 +31,36 @@ def test_test_split_passes_the_gate(settings, bot, capsys):
 STUCK_ON = "spectator-pike"
 
 
-def _gate_failures(report_dir) -> list[str]:
-    return json.loads((report_dir / "latest.json").read_text(encoding="utf-8"))["gate"]["failures"]
+RETRIEVAL = ("hit_rate", "mrr", "quote_hit")  # the gate's retrieval metrics (evals/thresholds.json)
+
+
+def _gate(report_dir) -> dict:
+    """The gate's verdict in the run's report: {"failures": [...], "skipped": [...]}."""
+    return json.loads((report_dir / "latest.json").read_text(encoding="utf-8"))["gate"]
+
+
+def _retrieval_failures(gate: dict) -> list[str]:
+    # A failure reads "mrr = 0.7083 < min 0.85", or "conflict.mrr = …" for a category's bound.
+    return [f for f in gate["failures"] if f.split(" = ")[0].rsplit(".", 1)[-1] in RETRIEVAL]
 
 
 def test_a_broken_retriever_fails_the_gate(settings, bot, monkeypatch, tmp_path):
-    items = [i for i in ev.load_gold() if i["expect"] == "answer" and STUCK_ON not in i["gold_articles"] and not i["history"]][:8]
+    # Every answerable, stand-alone item whose gold article is not the one to get stuck on: the
+    # stuck retriever can hit none of them, and there are enough (57) for the real retriever's
+    # scores to be measured against thresholds set for the whole gold set. (The first 8 alone
+    # are too few: their MRR 0.71 and quote hit 0.88 were below the bounds, which the old
+    # `in (0, 1)` let pass unseen.)
+    items = [i for i in ev.load_gold() if i["expect"] == "answer" and STUCK_ON not in i["gold_articles"] and not i["history"]]
+    assert len(items) >= 40, len(items)
     subset = ",".join(i["id"] for i in items)
     real = bot.retriever.retrieve
 
-    assert ev.main(settings, subset=subset, gate=True, retrieval_only=True, bot=bot, report_dir=tmp_path / "real") in (0, 1)
-    real_failures = _gate_failures(tmp_path / "real")
-    assert not any(f.startswith("hit_rate") for f in real_failures), real_failures
+    ev.main(settings, subset=subset, gate=True, retrieval_only=True, bot=bot, report_dir=tmp_path / "real")
+    real_gate = _gate(tmp_path / "real")
+    # The run's exit code may be 1 for a non-retrieval bound; the retrieval ones must all be
+    # measured and met.
+    assert not set(RETRIEVAL) & set(real_gate["skipped"]), real_gate
+    assert _retrieval_failures(real_gate) == [], real_gate["failures"]
 
     stuck = [p for p in real("Almaty uprising policemen arrested Putin troops", top_k=20).passages if p.article_id == STUCK_ON]
     assert stuck, "no passage of the article to get stuck on"
@@ -53,8 +71,7 @@ def test_a_broken_retriever_fails_the_gate(settings, bot, monkeypatch, tmp_path)
 
     monkeypatch.setattr(bot.retriever, "retrieve", broken)
     code = ev.main(settings, subset=subset, gate=True, retrieval_only=True, bot=bot, report_dir=tmp_path / "broken")
-    failures = _gate_failures(tmp_path / "broken")
+    failures = _retrieval_failures(_gate(tmp_path / "broken"))
     assert code == 1
-    assert any(f.startswith("hit_rate = 0 <") for f in failures), failures
-    assert any(f.startswith("mrr = 0 <") for f in failures), failures
-    assert any(f.startswith("quote_hit = 0 <") for f in failures), failures
+    assert set(RETRIEVAL) <= {f.split(" = ")[0] for f in failures}, failures  # each overall bound, at 0
+    assert all(f.split(" = ")[1].startswith("0 <") for f in failures), failures
