@@ -18,9 +18,9 @@ def settings() -> Settings:
 
 
 def pytest_collection_modifyitems(config, items):
-    """The answer-eval gate first: `./test` runs two pytest-xdist workers, one file per worker at a
-    time in collection order (`--dist loadfile`), so the longest file starts at once and the rest
-    of the suite runs beside it on the other worker."""
+    """The answer-eval gate first, in a fresh process: its answers are then those of
+    `bot eval --split test` run on its own (llama.cpp reuses the previous prompt's cache, so what
+    ran before can change a borderline answer), and its sentences match evals/labels.jsonl."""
     items.sort(key=lambda item: item.path.name != "test_eval_gate.py")  # stable: the rest keep their order
 
 
