@@ -3,13 +3,17 @@
 Shared, noisy machines make absolute seconds meaningless across runs, so every figure that
 matters is a ratio to a baseline measured moments apart (medians over repeats):
 retrieval vs a raw Chroma query of the same vectors, time-to-first-token vs a direct
-llama-cpp-python call with the same prompt.
+llama-cpp-python call with the same prompt, a cold `bot ask` process vs the same question
+answered in this warm one.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +26,7 @@ from .answer import build_messages
 from .app import Bot
 from .embeddings import MiniLMEmbedding, embed
 from .ingest import run_index
+from .llm import LLMError
 from .retrieve import Retriever
 from .settings import Settings
 from .store import activate, new_generation, open_store
@@ -37,6 +42,16 @@ QUESTIONS = [
     "What did Yang Shu say caused the violence?",
     "Did China offer security help to Kazakhstan?",
     "How much did Kazakhstan trade with China in 2020?",
+]
+
+
+# Five questions the model answers (not refused before generation), one of them yes/no (a begun answer).
+COLD_QUESTIONS = [
+    "What triggered the protests in Kazakhstan?",
+    "How did China react to the unrest?",
+    "Who is Karim Massimov?",
+    "Why does Kazakhstan matter to China's Belt and Road Initiative?",
+    "Did China offer security help to Kazakhstan?",
 ]
 
 
@@ -159,6 +174,46 @@ def bench_answers(bot: Bot, questions: list[str]) -> dict:
     return {"questions": len(totals), "answer_median_s": statistics.median(totals), "answer_p95_s": pct(totals, 95)}
 
 
+def _cold_ask(question: str) -> tuple[float, dict]:
+    """Seconds from process start to exit of `bot ask --json QUESTION` (as a user runs it: same
+    environment and working directory, so the same settings), and its JSON."""
+    exe = Path(sys.executable).with_name("bot")
+    t = time.perf_counter()
+    p = subprocess.run([str(exe), "ask", "--json", question], capture_output=True, text=True, env=dict(os.environ), timeout=900)
+    seconds = time.perf_counter() - t
+    if p.returncode != 0:
+        raise LLMError(f"the cold `bot ask --json` failed (exit {p.returncode}): {p.stderr.strip()[-500:]}")
+    return seconds, json.loads(p.stdout)
+
+
+def bench_cold(bot: Bot, questions: list[str]) -> dict:
+    """`bot ask --json` in a fresh process per question vs the same question in this warm process
+    (model loaded, index open), interleaved; the two answers must be the same text and citations."""
+    name, _, _ = bot.backend
+    if name != "embedded":
+        return {"skipped": f"backend is {name}"}
+    cold, warm, startup, same = [], [], [], []
+    for i, q in enumerate(questions):
+        def run_warm() -> dict:
+            t = time.perf_counter()
+            out = bot.ask(q).to_json()
+            warm.append(time.perf_counter() - t)
+            return out
+
+        if i % 2:  # alternate which goes first, so drifting load falls on both
+            w = run_warm()
+            seconds, c = _cold_ask(q)
+        else:
+            seconds, c = _cold_ask(q)
+            w = run_warm()
+        cold.append(seconds)
+        startup.append(seconds - c["timings"]["total"])  # the cold process's time outside Bot.ask
+        same.append(c["backend"] == w["backend"] and c["answer"] == w["answer"] and c["citations"] == w["citations"])
+    return {"questions": len(questions), "cold_median_s": statistics.median(cold), "warm_median_s": statistics.median(warm),
+            "cold_ratio": statistics.median(cold) / statistics.median(warm), "cold_startup_median_s": statistics.median(startup),
+            "identical": sum(same), "different": [q for q, ok in zip(questions, same) if not ok], "cold_s": cold, "warm_s": warm}
+
+
 def markdown(r: dict) -> str:
     rows = [
         ("index build (corpus)", f"{r['index']['index_build_s']:.2f} s", ""),
@@ -176,10 +231,18 @@ def markdown(r: dict) -> str:
     if "answer_median_s" in r["answers"]:
         rows.append((f"seconds per answer ({r['answers']['questions']} questions)", f"median {r['answers']['answer_median_s']:.1f} s",
                      f"p95 {r['answers']['answer_p95_s']:.1f} s"))
+    cold = r.get("cold", {})
+    if "cold_ratio" in cold:
+        n = cold["questions"]
+        rows.append((f"cold `bot ask --json` ({n} questions, process start to exit)", f"median {cold['cold_median_s']:.1f} s",
+                     f"warm answer {cold['warm_median_s']:.1f} s, ratio {cold['cold_ratio']:.2f}×; "
+                     f"outside Bot.ask {cold['cold_startup_median_s']:.1f} s; identical answers {cold['identical']}/{n}"))
     return "| measure | value | baseline / note |\n|---|---|---|\n" + "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
 
 
-def run(settings: Settings, repeats: int = 3, synthetic: int = 50_000, answers: int = 10, out_dir: Path | None = None) -> dict:
+def run(settings: Settings, repeats: int = 3, synthetic: int = 50_000, answers: int = 10, out_dir: Path | None = None,
+        cold: int = 5) -> dict:
+    """`cold`: questions for the cold-process figure, at most len(COLD_QUESTIONS) and `answers`."""
     bot = Bot(settings)
     result = {
         "index": bench_index(settings, max(1, repeats)),
@@ -187,6 +250,9 @@ def run(settings: Settings, repeats: int = 3, synthetic: int = 50_000, answers: 
         "llm": bench_llm(bot, repeats) if answers else {"skipped": "answers=0"},
         "answers": bench_answers(bot, QUESTIONS[:answers]) if answers else {"skipped": "answers=0"},
     }
+    n_cold = min(cold, answers, len(COLD_QUESTIONS))
+    result["cold"] = bench_cold(bot, COLD_QUESTIONS[:n_cold]) if n_cold else {"skipped": "no cold questions"}
+    result["cold_ratio"] = result["cold"].get("cold_ratio")
     result["retrieval_ratio"] = result["retrieval"]["50k"]["ratio_p50"]
     result["ttft_ratio"] = result["llm"].get("ttft_ratio")
     if out_dir:

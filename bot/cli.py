@@ -17,25 +17,38 @@ def _fail(message: str, code: int = 2):
     sys.exit(code)
 
 
+# The project's own error types and their exit codes, looked up only once something failed:
+# importing them up front (bot.app above all) made every command wait for the whole
+# pipeline's imports before it began, and `bot ask` could not start loading the model first.
+_ERRORS = {2: (("app", "BadInput"), ("corpus", "CorpusError")),
+           3: (("llm", "LLMError"), ("store", "StoreError"), ("model_file", "ModelFileError"))}
+
+
+def _exit_code(e: Exception) -> int | None:
+    if isinstance(e, SettingsError):
+        return 2
+    for code, names in _ERRORS.items():
+        for module, name in names:
+            loaded = sys.modules.get(f"{__package__}.{module}")  # a module never imported raised nothing
+            if loaded is not None and isinstance(e, getattr(loaded, name)):
+                return code
+    return None
+
+
 def friendly(fn):
     """Turn the project's own error types into a one-line message and a non-zero exit."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        from .app import BadInput
-        from .corpus import CorpusError
-        from .llm import LLMError
-        from .model_file import ModelFileError
-        from .store import StoreError
-
         try:
             return fn(*args, **kwargs)
-        except (BadInput, SettingsError, CorpusError) as e:
-            _fail(str(e), 2)
-        except (LLMError, StoreError, ModelFileError) as e:
-            _fail(str(e), 3)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as e:
+            code = _exit_code(e)
+            if code is None:
+                raise
+            _fail(str(e), code)
 
     return wrapper
 
@@ -105,17 +118,41 @@ def _question_arg(question: str) -> str:
 @friendly
 def ask(question: str, as_json: bool, backend, model, top_k, strict):
     """Answer QUESTION from the articles, with citations."""
+    question = _question_arg(question)
+    settings = load_settings(llm_backend=backend, ollama_model=model, top_k=top_k, strict=strict)
+    from .llm import preload
+
+    # A cold process: the model loads on a thread while the rest is imported and the index
+    # opened. llama-cpp-python sends stdout and stderr to /dev/null while it loads a model, so
+    # nothing is printed (an answer, a refusal, an error) before that thread is done.
+    loading = preload(settings)
+
+    def loaded() -> None:
+        if loading is not None:
+            loading.join()
+
+    try:
+        _ask(settings, question, as_json, loaded)
+    finally:
+        loaded()
+
+
+def _ask(settings: Settings, question: str, as_json: bool, loaded) -> None:
     from .answer import Delta, Done, Sentence, render
     from .app import Bot
 
-    question = _question_arg(question)
-    bot = Bot(load_settings(llm_backend=backend, ollama_model=model, top_k=top_k, strict=strict))
+    bot = Bot(settings)
     if as_json:
-        click.echo(json.dumps(bot.ask(question).to_json(), ensure_ascii=False, indent=2))
+        answer = bot.ask(question).to_json()
+        loaded()
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
-    out = click.get_text_stream("stdout")
+    out = None
     answer = None
     for event in bot.stream(question):
+        if out is None:
+            loaded()
+            out = click.get_text_stream("stdout")
         if isinstance(event, Delta):
             out.write(event.text)
         elif isinstance(event, Sentence):
@@ -152,7 +189,7 @@ def check(quiet: bool):
 
     settings = load_settings()
     onnx = embedder_onnx()
-    gguf = assemble_gguf(settings.model_dir)
+    gguf = assemble_gguf(settings.model_dir, reverify=True)  # in full, whatever the verified-file record says
     if quiet:
         return
     click.echo(f"embedder: {onnx} (sha256 ok)")
@@ -220,18 +257,20 @@ def brief(output, refresh, as_json, backend):
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="End with one JSON line (keys include ttft_ratio, retrieval_ratio).")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line (keys include ttft_ratio, retrieval_ratio, cold_ratio).")
 @click.option("--repeats", type=int, default=3, show_default=True)
 @click.option("--synthetic", type=int, default=50_000, show_default=True, help="Synthetic chunks for the scale test.")
 @click.option("--answers", type=int, default=10, show_default=True, help="Questions for the end-to-end figure (0: skip the LLM).")
+@click.option("--cold", type=int, default=5, show_default=True,
+              help="Questions asked by a fresh `bot ask --json` process each (at most 5 and --answers).")
 @friendly
-def bench(as_json, repeats, synthetic, answers):
+def bench(as_json, repeats, synthetic, answers, cold):
     """Benchmark index, retrieval and LLM against same-run baselines; writes bench/ reports."""
     from pathlib import Path
 
     from .bench import markdown, run
 
-    result = run(load_settings(), repeats=repeats, synthetic=synthetic, answers=answers, out_dir=Path("artifacts/bench"))
+    result = run(load_settings(), repeats=repeats, synthetic=synthetic, answers=answers, out_dir=Path("artifacts/bench"), cold=cold)
     click.echo(markdown(result))
     if as_json:
         click.echo(json.dumps(result))

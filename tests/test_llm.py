@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
@@ -21,3 +24,82 @@ def test_a_begun_answer_is_continued_not_restarted(bot):
     text = "".join(deltas)
     assert "Paris" in text and not text.lstrip().startswith("The capital"), text
     assert "<|im_end|>" not in text and "<|im_start|>" not in text
+
+
+# -- the prompt head's saved state (see EmbeddedLLM._prepare) ----------------------------------
+
+def test_state_file_round_trip_and_refusals(tmp_path):
+    from bot.llm import read_state_file, write_state_file
+
+    path = tmp_path / "state" / "head-abc.state"
+    data = os.urandom(10_000)
+    write_state_file(path, "key-1", data)
+    assert read_state_file(path, "key-1") == data
+    assert read_state_file(path, "key-2") is None  # saved for another head, model or context
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))  # one bit flipped
+    assert read_state_file(path, "key-1") is None
+    path.write_bytes(raw[:100])
+    assert read_state_file(path, "key-1") is None
+    assert read_state_file(tmp_path / "missing.state", "key-1") is None
+
+
+def test_only_the_newest_state_files_are_kept(tmp_path):
+    from bot.llm import STATE_FILES_KEPT, write_state_file
+
+    for i in range(STATE_FILES_KEPT + 3):
+        write_state_file(tmp_path / f"head-{i}.state", str(i), b"x")
+        os.utime(tmp_path / f"head-{i}.state", ns=(i, i))
+    write_state_file(tmp_path / "head-new.state", "new", b"x")
+    assert len(list(tmp_path.glob("head-*.state"))) == STATE_FILES_KEPT and (tmp_path / "head-new.state").exists()
+
+
+def test_an_unwritable_state_folder_is_skipped(tmp_path):
+    from bot.llm import write_state_file
+
+    (tmp_path / "file").write_text("")
+    write_state_file(tmp_path / "file" / "head-x.state", "k", b"x")  # parent is a file: nothing raised
+
+
+def _context_is_fresh(llm) -> None:
+    """As in a new process: nothing in the context, no head state in memory."""
+    from bot import llm as llm_module
+
+    llm.llama.reset()
+    llm_module._HEAD_STATES.clear()
+    llm_module._LAST_PROMPT.clear()
+
+
+@pytest.mark.llm
+def test_an_answer_does_not_depend_on_what_was_asked_before(bot, tmp_path):
+    """Each new prompt starts from the head's state (from memory, from the file, or evaluated),
+    so the same question gives the same answer after other questions, in a fresh context, and
+    from the saved file."""
+    name, llm, _ = bot.backend
+    q = "How did China react to the unrest?"
+    first = bot.ask(q).to_json()
+    bot.ask("Who is Karim Massimov?")
+    again = bot.ask(q).to_json()
+    _context_is_fresh(llm)
+    fresh = bot.ask(q).to_json()  # the head comes from the state file
+    assert list(Path(llm.state_dir).glob("head-*.state"))
+    for other in (again, fresh):
+        assert (other["answer"], other["citations"]) == (first["answer"], first["citations"])
+
+
+@pytest.mark.llm
+def test_a_saved_head_state_equals_evaluating_the_head(bot, monkeypatch):
+    from bot import llm as llm_module
+
+    name, llm, _ = bot.backend
+    llama = llm.llama
+    turns = [{"role": "system", "content": bot.settings.prompt("system").strip()}, {"role": "user", "content": "Hello?"}]
+    head = llm._head_tokens(llama, turns)
+    assert head and len(head) > 20
+    states = []
+    for _ in range(2):
+        llama.reset()
+        llama.eval(head)
+        states.append(llm_module._state_bytes(llama))
+    assert states[0] == states[1]  # evaluating the head is deterministic, so a saved state stands for it
+    assert llm_module._set_state(llama, states[0], head) and llama.n_tokens == len(head)
