@@ -213,7 +213,10 @@ class EmbeddedLLM(CustomLLM):
             return  # no system message to start from: as llama-cpp-python does it
         key = self._state_key(llama, head)
         path = Path(self.state_dir) / f"head-{key[:24]}.state" if self.state_dir else None
-        data = _HEAD_STATES.get(key) or (read_state_file(path, key) if path else None)
+        data = _HEAD_STATES.get(key)
+        if data is None and path and (data := read_state_file(path, key)) is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # in use: the newest files are the ones kept
         if data is None or not _set_state(llama, data, head):
             llama.reset()
             llama.eval(head)
