@@ -67,7 +67,9 @@ class Settings(BaseModel):
     n_ctx: int = 4096
     # None: llama-cpp-python's default, cpu_count // 2 threads to generate and all cores for the
     # prompt. Using every core for generation thrashed when other processes shared the two
-    # cores (80 s per answer with three processes, measured), so the default stays.
+    # cores (80 s per answer with three processes, measured), so the default stays. A number
+    # sets both: `./test` runs two workers with 1 each. The thread count does not change the
+    # answers (greedy decoding; 4 questions identical with 1 and 2 prompt threads, measured).
     n_threads: int | None = None
     max_tokens: int = Field(220, ge=16, le=2048)
     temperature: float = 0.0
