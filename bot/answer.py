@@ -8,6 +8,7 @@ held back until the sentence is decided, so markers land right after their sente
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -243,6 +244,44 @@ def cite_stream(deltas: Iterator[str], citer: Citer, added: bool = False, cut=la
         text = _clean(buffer)
         if text and not is_refusal(text):
             yield Sentence(sentence(text, last=True))
+
+
+class Generation:
+    """The model's answer text so far and how its last stream ended; `tokens` continues it.
+
+    A begun answer (see answer_lead) is the model's text so far: it is continued, not re-sent
+    as a question. `looped`/`cut` say whether the last stream was stopped before the model
+    ended it (a loop of repeated words, the token limit); cite_stream reads `cut`.
+    """
+
+    def __init__(self, llm, messages: list[ChatMessage], max_tokens: int, timings: dict, t0: float):
+        self.text = messages.pop().content if messages[-1].role == MessageRole.ASSISTANT else ""
+        self.llm, self.messages, self.max_tokens = llm, messages, max_tokens
+        self.timings, self.t0 = timings, t0
+        self.looped = self.cut = False
+
+    def tokens(self, shown: str) -> Iterator[str]:
+        """The model's continuation of `text`, streamed; `shown` is displayed first."""
+        yield shown
+        turns = self.messages + [ChatMessage(role=MessageRole.ASSISTANT, content=self.text)] if self.text else self.messages
+        first, count, self.cut = True, 0, False
+        for r in self.llm.stream_chat(turns):
+            delta = r.delta or ""
+            count += bool(delta)
+            # Both backends stream one token a chunk: max_tokens chunks mean the limit cut it.
+            self.cut = count >= self.max_tokens
+            if "first_token" not in self.timings:
+                self.timings["first_token"] = time.perf_counter() - self.t0
+            if first and delta:
+                first = False
+                if self.text and delta[:1].isalnum():  # "According to the excerpts," + "China…"
+                    delta = " " + delta
+            self.text += delta
+            yield delta
+            # A small model can fall into a loop; stop once its last words repeat verbatim.
+            if len(self.text) > 160 and self.text[-60:] in self.text[:-60]:
+                self.looped = self.cut = True
+                break
 
 
 def render(sentences: list[CitedSentence], strict: bool) -> str:

@@ -10,17 +10,16 @@ import re
 import threading
 import time
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
 import yaml
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
-
 from .answer import (
     UNFINISHED,
     Answer,
     Delta,
     Done,
+    Generation,
     Sentence,
     asks_amount,
     build_messages,
@@ -30,11 +29,10 @@ from .answer import (
     states_amount,
     wants_more,
 )
-from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer, is_verdict, overlap, quote, sentence_spans
-from .conflicts import asks_disagreement, claim_passages, find_conflicts, statement
+from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer
+from .conflicts import claim_passages, find_conflicts
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
-from .glossary import RESTATED, asked_term, compared_terms, explanation
 from .guard import (
     asks_opinion,
     is_follow_up,
@@ -45,9 +43,9 @@ from .guard import (
 )
 from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
+from .quotes import AfterAnswer, quotes_after
 from .retrieve import Retriever
 from .settings import Settings
-from .speakers import asked_speaker, statements
 from .store import active_generation, open_store
 
 MAX_QUESTION_CHARS = 2000
@@ -77,6 +75,19 @@ def clean_question(question: object) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise BadInput(f"questions are limited to {MAX_QUESTION_CHARS:,} characters (this one has {len(text):,}); please shorten it")
     return text
+
+
+@dataclass
+class Turn:
+    """One question's bookkeeping while it is answered: what the Answer reports besides the text."""
+
+    question: str
+    t0: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    rewritten: str | None = None  # the stand-alone question, when a follow-up was rewritten
+    not_added: list[str] = field(default_factory=list)
+    backend: str = "none"  # no model is consulted for refusals decided before generation
+    model: str = "none"
 
 
 class Bot:
@@ -150,196 +161,115 @@ class Bot:
 
     def stream(self, question: str, history: Iterable[dict] = ()) -> Iterator[Delta | Sentence | Done]:
         """Yield Delta/Sentence events as the answer streams, then Done. Raises BadInput,
-        LLMError (backend unavailable or failed, message in words) or StoreError."""
-        question = clean_question(question)
-        s = self.settings
-        t0 = time.perf_counter()
-        timings: dict[str, float] = {}
-        rewritten = None
-        not_added: list[str] = []
+        LLMError (backend unavailable or failed, message in words) or StoreError.
 
-        def finish(sentences, citations, reason=None) -> Done:
-            """reason: why the answer is a refusal (None for an answer); a refusal's `sentences`
-            are the verified ones it shows as what the articles do say (see "no_amount" below)."""
-            timings["total"] = time.perf_counter() - t0
-            if reason:
-                return Done(Answer(question, self.refusal_text(reason), True, sentences, citations, name, model, timings,
-                                   rewritten, refusal_reason=reason, not_added=not_added))
-            kept = [x for x in sentences if x.supported or not s.strict]
-            left_out = [x.text for x in sentences if not x.supported and s.strict]
-            return Done(Answer(question, render(sentences, s.strict), False, kept, citations, name, model, timings, rewritten,
-                               left_out=left_out, not_added=not_added))
-
-        name, model = "none", "none"  # no model is consulted for refusals decided before generation
-        asked, _ = split_instructions(question)
-        if not asked or asks_opinion(asked):
-            yield finish([], [], "instructions" if not asked else "opinion")
+        Steps: guard -> rewrite -> retrieve -> generate and verify -> add a fact -> quotes after
+        the answer -> refuse or finish."""
+        turn = Turn(clean_question(question))
+        asked, _ = split_instructions(turn.question)
+        if not asked or asks_opinion(asked):  # guard: no model is consulted for these
+            yield self._done(turn, [], [], "instructions" if not asked else "opinion")
             return
-        name, llm, model = self.backend
+        turn.backend, llm, turn.model = self.backend
+        standalone = self._rewrite(turn, asked, history)
+        if unknown_terms(standalone, self.known_text):
+            yield self._done(turn, [], [], "not_covered")
+            return
+        retrieval = self.retriever.retrieve(standalone)
+        turn.timings["retrieve"] = retrieval.seconds
+        if not retrieval.covered:
+            yield self._done(turn, [], [], "not_covered")
+            return
+        passages, conflicts = self.prompt_passages(standalone, retrieval.passages)
+        citer = Citer(self.articles, self.settings.support_floor, strict=self.settings.strict,
+                      citable=lambda t: not is_instruction(t), question=standalone)
+        citer.set_passages(passages)
+        gen = Generation(llm, build_messages(self.settings, standalone, passages), self.settings.max_tokens, turn.timings, turn.t0)
+        sentences: list[CitedSentence] = []
+        try:
+            for event in cite_stream(gen.tokens(gen.text), citer, cut=lambda: gen.cut):  # generate and verify
+                if isinstance(event, Sentence):
+                    sentences.append(event.sentence)
+                yield event
+            yield from self._add_fact(turn, gen, citer, sentences, standalone)
+        except LLMError:
+            raise
+        except Exception as e:
+            raise LLMError(describe_error(e, self.settings)) from None
+        for quoted in quotes_after(AfterAnswer(self.articles, self.terms, standalone, list(sentences), citer, conflicts)):
+            sentences.append(quoted)
+            yield Delta(" " + quoted.text)
+            yield Sentence(quoted)
+        yield self._verdict(turn, standalone, sentences, citer, conflicts)
+
+    # -- the steps ------------------------------------------------------------------------
+    def _rewrite(self, turn: Turn, asked: str, history: Iterable[dict]) -> str:
+        """A follow-up as a stand-alone question (see standalone); a failure is said in words."""
         try:
             standalone = self.standalone(asked, history)
         except LLMError:
             raise
         except Exception as e:
-            raise LLMError(describe_error(e, s)) from None
-        rewritten = standalone if standalone != question else None
-        if unknown_terms(standalone, self.known_text):
-            yield finish([], [], "not_covered")
+            raise LLMError(describe_error(e, self.settings)) from None
+        turn.rewritten = standalone if standalone != turn.question else None
+        return standalone
+
+    def _add_fact(self, turn: Turn, gen: Generation, citer: Citer, sentences: list, standalone: str) -> Iterator[Delta | Sentence]:
+        """The 1.5B model states one fact where a question needs several (evals/DECISIONS.md):
+        its answer is continued after "In addition," (a connective for the model only, so the
+        reader gets the fact alone). The added sentence is buffered, not streamed, so that a
+        repeat of the answer or a fact off the question is dropped unseen."""
+        n_kept = sum(x.supported for x in sentences)
+        # With none kept, a sentence that failed on a detail (an attribute moved to another
+        # owner: "Russia's response … was relatively low-key") still shows the sources hold
+        # an answer; one that only restated the question does not ("The European Union did
+        # not respond …" was continued into another wrong claim), nor does a refusal.
+        on_track = n_kept == 1 or (n_kept == 0 and sentences and not any(RESTATES_QUESTION in x.missing for x in sentences))
+        if not (self.settings.add_fact and on_track and wants_more(standalone) and not gen.looped and not is_refusal(gen.text)):
             return
-        retrieval = self.retriever.retrieve(standalone)
-        timings["retrieve"] = retrieval.seconds
-        if not retrieval.covered:
-            yield finish([], [], "not_covered")
-            return
-
-        passages, conflicts = self.prompt_passages(standalone, retrieval.passages)
-        citer = Citer(self.articles, s.support_floor, strict=s.strict, citable=lambda t: not is_instruction(t), question=standalone)
-        citer.set_passages(passages)
-        sentences = []
-        messages = build_messages(s, standalone, passages)
-        # A begun answer (see answer.answer_lead) is the model's text so far: it is continued.
-        text = messages.pop().content if messages[-1].role == MessageRole.ASSISTANT else ""
-        looped = False
-        cut = False  # the last generation was stopped before the model ended it (see cite_stream)
-
-        def tokens(shown: str):
-            """The model's continuation of `text`, streamed; `shown` is displayed first."""
-            nonlocal text, looped, cut
-            yield shown
-            turns = messages + [ChatMessage(role=MessageRole.ASSISTANT, content=text)] if text else messages
-            first, count, cut = True, 0, False
-            for r in llm.stream_chat(turns):
-                delta = r.delta or ""
-                count += bool(delta)
-                # Both backends stream one token a chunk: max_tokens chunks mean the limit cut it.
-                cut = count >= s.max_tokens
-                if "first_token" not in timings:
-                    timings["first_token"] = time.perf_counter() - t0
-                if first and delta:
-                    first = False
-                    if text and delta[:1].isalnum():  # "According to the excerpts," + "China…"
-                        delta = " " + delta
-                text += delta
-                yield delta
-                # A small model can fall into a loop; stop once its last words repeat verbatim.
-                if len(text) > 160 and text[-60:] in text[:-60]:
-                    looped = cut = True
-                    break
-
+        gen.text += " " + self.settings.prompt("more_lead").strip()
+        added, more = [], cite_stream(_capitalised(gen.tokens("")), citer, added=True, cut=lambda: gen.cut)
         try:
-            for event in cite_stream(tokens(text), citer, cut=lambda: cut):
+            for event in more:
+                added.append(event)
                 if isinstance(event, Sentence):
-                    sentences.append(event.sentence)
-                yield event
-            n_kept = sum(x.supported for x in sentences)
-            # With none kept, a sentence that failed on a detail (an attribute moved to another
-            # owner: "Russia's response … was relatively low-key") still shows the sources hold
-            # an answer; one that only restated the question does not ("The European Union did
-            # not respond …" was continued into another wrong claim), nor does a refusal.
-            on_track = n_kept == 1 or (n_kept == 0 and sentences and not any(RESTATES_QUESTION in x.missing for x in sentences))
-            if s.add_fact and on_track and wants_more(standalone) and not looped and not is_refusal(text):
-                # The 1.5B model states one fact where a question needs several (evals/DECISIONS.md).
-                # Its answer is continued after "In addition," (a connective for the model only, so
-                # the reader gets the fact alone); the added sentence is buffered, not streamed, so
-                # that a repeat of the answer or a fact off the question is dropped unseen.
-                text += " " + s.prompt("more_lead").strip()
-                added, more = [], cite_stream(_capitalised(tokens("")), citer, added=True, cut=lambda: cut)
-                try:
-                    for event in more:
-                        added.append(event)
-                        if isinstance(event, Sentence):
-                            break  # one fact: the model's further sentences are not asked for
-                finally:
-                    more.close()  # stops the generation at once
-                # A fact cut off by a loop or the token limit is dropped unseen too (see cite_stream).
-                unseen = NOT_ADDED | {UNFINISHED}
-                if added and isinstance(added[-1], Sentence) and not unseen & set(added[-1].sentence.missing):
-                    sentences.append(added[-1].sentence)
-                    yield from added
-                elif added and isinstance(added[-1], Sentence):
-                    dropped = added[-1].sentence
-                    not_added.append(f"{dropped.text} {' '.join(sorted(unseen & set(dropped.missing)))}")
-        except LLMError:
-            raise
-        except Exception as e:
-            raise LLMError(describe_error(e, s)) from None
-        # Quotes the program adds after the answer (verbatim, so supported by construction): a
-        # definition question gets the article's own explanation of the term (one the answer
-        # has not already written out), a comparison of two terms one for each, and where the
-        # sources disagree, each side the answer did not cite is quoted.
-        where = {c.n: (c.article_id, c.start) for c in citer.all_citations()}
-        cited: dict[tuple[str, int], str] = {}  # each sentence the answer cites -> what it says with it
-        for x in sentences:
-            for n in x.citations if x.supported else []:
-                cited[where[n]] = f"{cited.get(where[n], '')} {x.text}"
-        quotes: list[tuple[str, list[int]]] = []
-        spans: list[tuple[str, int, int]] = []  # what the quotes quote: (article id, start, end)
+                    break  # one fact: the model's further sentences are not asked for
+        finally:
+            more.close()  # stops the generation at once
+        # A fact cut off by a loop or the token limit is dropped unseen too (see cite_stream).
+        unseen = NOT_ADDED | {UNFINISHED}
+        if added and isinstance(added[-1], Sentence) and not unseen & set(added[-1].sentence.missing):
+            sentences.append(added[-1].sentence)
+            yield from added
+        elif added and isinstance(added[-1], Sentence):
+            dropped = added[-1].sentence
+            turn.not_added.append(f"{dropped.text} {' '.join(sorted(unseen & set(dropped.missing)))}")
 
-        def quoted(article_id: str, start: int, end: int) -> None:
-            # A source sentence is quoted at most once per answer: a verdict's source sentence
-            # can also be a statement of the speaker asked about, or the term's explanation.
-            if any(a == article_id and at < end and start < to for a, at, to in spans):
-                return
-            spans.append((article_id, start, end))
-            art, n = self.articles[article_id], citer.cite_span(article_id, start, end)
-            quotes.append((f"{art.outlet}: {quote(art.text[start:end], n)}", [n]))
-
-        answered = [x.text for x in sentences if x.supported]
-        given = set()  # one quote per source sentence, however many verdicts it gives
-        for x in sentences:
-            if (x.supported and x.nearest and x.nearest not in given and is_verdict(x.text, standalone)
-                    and overlap(x.nearest.text, x.text) < RESTATED):
-                given.add(x.nearest)
-                # A verdict is the question restated ("Russia has more sway in Central Asia"):
-                # the words of the sentence that gives it ("… Russia still has an upper hand in
-                # Central Asian politics") are quoted, unless the verdict already says them.
-                quoted(x.nearest.article_id, x.nearest.start, x.nearest.end)
-        if who := asked_speaker(standalone):
-            # Asked what someone said, the reader gets their words: each statement of theirs the
-            # answer cites is quoted whole ("… may not be a bad result" goes on after the
-            # sentence the model paraphrased), unless the answer already says it word for word.
-            for said in statements(who, sentences, citer.all_citations(), self.articles):
-                quoted(*said)
-        defined = asked_term(standalone, self.terms)
-        for term in [defined] if defined else compared_terms(standalone, self.terms):
-            if span := explanation(term, self.articles, answered):
-                quoted(*span)
-        # The sides of a disagreement follow the answer. Alone they stand as the answer only to a
-        # question about the disagreement itself ("How many people were killed?", "Was the
-        # violence home-grown, or …?"): asked "Who blamed foreign militants from Afghanistan and
-        # the Mideast?", with the model's one sentence left out, the reply had opened "The sources
-        # differ:" with three quotes before anything said who (see conflicts.asks_disagreement).
-        about_dispute = bool(conflicts) and asks_disagreement(standalone)
-        if not answered and not quotes and not about_dispute and (near := citer.closest_source(sentences)):
-            # Nothing the model wrote could be kept, but it pointed at the article sentence that
-            # answers, and garbled a detail ("15 of the 31 cities" for "19 of Kazakhstan's 31"):
-            # that sentence is quoted instead of a refusal (see Citer.closest_source).
-            quoted(near.article_id, near.start, near.end)
-        for conflict in conflicts if answered or quotes or about_dispute else []:
-            # A claim the answer cites or a quote above quotes is named, not quoted again.
-            shown = cited | {(a, at): self.articles[a].text[at:to] for a, start, end in spans
-                             for at, to in sentence_spans(self.articles[a].text) if start <= at < end}
-            if said := statement(conflict, citer.cite_span, shown):
-                quotes.append(said)
-                spans += [(c.article_id, c.start, c.end) for c in citer.all_citations() if c.n in said[1]]
-        for said, numbers in quotes:
-            sentence = CitedSentence(said, numbers, supported=True, score=1.0, inline=True)
-            sentences.append(sentence)
-            yield Delta(" " + sentence.text)
-            yield Sentence(sentence)
-        # Nothing verified means nothing we can stand behind: answer with the refusal.
+    def _verdict(self, turn: Turn, standalone: str, sentences: list, citer: Citer, conflicts: list) -> Done:
+        """Refuse or finish. Nothing verified means nothing we can stand behind: the refusal."""
         if not any(x.supported for x in sentences):
-            yield finish([], [], "unverified" if sentences else "model")
-        elif asks_amount(standalone) and not any(states_amount(x.text) for x in sentences if x.supported):
+            return self._done(turn, [], [], "unverified" if sentences else "model")
+        if asks_amount(standalone) and not any(states_amount(x.text) for x in sentences if x.supported):
             # Asked "What prison sentence did Karim Massimov eventually receive?", the model
             # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
             # the articles give no sentence. An amount question answered without an amount is
             # refused, with the verified sentences shown as what the articles do say.
-            yield finish([x for x in sentences if x.supported], citer.all_citations(), "no_amount")
-        else:
-            done = finish(sentences, citer.all_citations())
-            done.answer.conflicts = conflicts
-            yield done
+            return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "no_amount")
+        done = self._done(turn, sentences, citer.all_citations())
+        done.answer.conflicts = conflicts
+        return done
+
+    def _done(self, turn: Turn, sentences: list, citations: list, reason: str | None = None) -> Done:
+        """reason: why the answer is a refusal (None for an answer); a refusal's `sentences` are
+        the verified ones it shows as what the articles do say (see "no_amount" in _verdict)."""
+        turn.timings["total"] = time.perf_counter() - turn.t0
+        common = dict(backend=turn.backend, model=turn.model, timings=turn.timings, standalone_question=turn.rewritten, not_added=turn.not_added)
+        if reason:
+            return Done(Answer(turn.question, self.refusal_text(reason), True, sentences, citations, refusal_reason=reason, **common))
+        strict = self.settings.strict
+        kept = [x for x in sentences if x.supported or not strict]
+        left_out = [x.text for x in sentences if not x.supported and strict]
+        return Done(Answer(turn.question, render(sentences, strict), False, kept, citations, left_out=left_out, **common))
 
     def ask(self, question: str, history: Iterable[dict] = ()) -> Answer:
         for event in self.stream(question, history):

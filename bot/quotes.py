@@ -1,0 +1,117 @@
+"""Quotes the program adds after the model's answer: verbatim source sentences, so supported by
+construction. Each source is one function with one signature, `source(after) -> None`: it reads
+the answer from `after` and quotes through `after.quote(...)`; `QUOTE_SOURCES` is their order.
+
+Why by hand: llama-index's citation engines cite the passages a response came from, they do not
+choose further sentences to show; these rules pick which article sentence a reader needs next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .cite import CitedSentence, Citer, is_verdict, overlap, quote, sentence_spans
+from .conflicts import asks_disagreement, statement
+from .glossary import RESTATED, asked_term, compared_terms, explanation
+from .speakers import asked_speaker, statements
+
+
+@dataclass
+class AfterAnswer:
+    """The answer the quotes follow, and the quotes chosen so far."""
+
+    articles: dict
+    terms: list
+    question: str  # the stand-alone question
+    sentences: list[CitedSentence]  # the model's sentences, verified
+    citer: Citer
+    conflicts: list
+    quotes: list[tuple[str, list[int]]] = field(default_factory=list)  # (text shown, its citation numbers)
+    spans: list[tuple[str, int, int]] = field(default_factory=list)  # what the quotes quote: (article id, start, end)
+
+    def __post_init__(self):
+        self.answered = [x.text for x in self.sentences if x.supported]
+        where = {c.n: (c.article_id, c.start) for c in self.citer.all_citations()}
+        self.cited: dict[tuple[str, int], str] = {}  # each sentence the answer cites -> what it says with it
+        for x in self.sentences:
+            for n in x.citations if x.supported else []:
+                self.cited[where[n]] = f"{self.cited.get(where[n], '')} {x.text}"
+        self.about_dispute = bool(self.conflicts) and asks_disagreement(self.question)
+
+    def quote(self, article_id: str, start: int, end: int) -> None:
+        # A source sentence is quoted at most once per answer: a verdict's source sentence
+        # can also be a statement of the speaker asked about, or the term's explanation.
+        if any(a == article_id and at < end and start < to for a, at, to in self.spans):
+            return
+        self.spans.append((article_id, start, end))
+        art, n = self.articles[article_id], self.citer.cite_span(article_id, start, end)
+        self.quotes.append((f"{art.outlet}: {quote(art.text[start:end], n)}", [n]))
+
+
+def verdict_quotes(after: AfterAnswer) -> None:
+    """A verdict is the question restated ("Russia has more sway in Central Asia"): the words of
+    the sentence that gives it ("… Russia still has an upper hand in Central Asian politics") are
+    quoted, unless the verdict already says them."""
+    given = set()  # one quote per source sentence, however many verdicts it gives
+    for x in after.sentences:
+        if (x.supported and x.nearest and x.nearest not in given and is_verdict(x.text, after.question)
+                and overlap(x.nearest.text, x.text) < RESTATED):
+            given.add(x.nearest)
+            after.quote(x.nearest.article_id, x.nearest.start, x.nearest.end)
+
+
+def speaker_quotes(after: AfterAnswer) -> None:
+    """Asked what someone said, the reader gets their words: each statement of theirs the answer
+    cites is quoted whole ("… may not be a bad result" goes on after the sentence the model
+    paraphrased), unless the answer already says it word for word."""
+    if who := asked_speaker(after.question):
+        for said in statements(who, after.sentences, after.citer.all_citations(), after.articles):
+            after.quote(*said)
+
+
+def term_quotes(after: AfterAnswer) -> None:
+    """A definition question gets the article's own explanation of the term (one the answer has
+    not already written out), a comparison of two terms one for each."""
+    defined = asked_term(after.question, after.terms)
+    for term in [defined] if defined else compared_terms(after.question, after.terms):
+        if span := explanation(term, after.articles, after.answered):
+            after.quote(*span)
+
+
+def closest_source_quote(after: AfterAnswer) -> None:
+    """Nothing the model wrote could be kept, but it pointed at the article sentence that answers
+    and garbled a detail ("15 of the 31 cities" for "19 of Kazakhstan's 31"): that sentence is
+    quoted instead of a refusal (see Citer.closest_source). Not when the question is about a
+    dispute: its sides answer it (conflict_quotes)."""
+    if not after.answered and not after.quotes and not after.about_dispute:
+        if near := after.citer.closest_source(after.sentences):
+            after.quote(near.article_id, near.start, near.end)
+
+
+def conflict_quotes(after: AfterAnswer) -> None:
+    """Where the sources disagree, each side the answer did not cite follows the answer. Alone
+    they stand as the answer only to a question about the disagreement itself ("How many people
+    were killed?"): asked "Who blamed foreign militants from Afghanistan and the Mideast?", with
+    the model's one sentence left out, the reply had opened "The sources differ:" with three
+    quotes before anything said who (see conflicts.asks_disagreement)."""
+    if not (after.answered or after.quotes or after.about_dispute):
+        return
+    for conflict in after.conflicts:
+        # A claim the answer cites or a quote above quotes is named, not quoted again.
+        shown = after.cited | {(a, at): after.articles[a].text[at:to] for a, start, end in after.spans
+                               for at, to in sentence_spans(after.articles[a].text) if start <= at < end}
+        if said := statement(conflict, after.citer.cite_span, shown):
+            after.quotes.append(said)
+            after.spans += [(c.article_id, c.start, c.end) for c in after.citer.all_citations() if c.n in said[1]]
+
+
+QuoteSource = Callable[[AfterAnswer], None]
+QUOTE_SOURCES: tuple[QuoteSource, ...] = (verdict_quotes, speaker_quotes, term_quotes, closest_source_quote, conflict_quotes)
+
+
+def quotes_after(after: AfterAnswer, sources: tuple[QuoteSource, ...] = QUOTE_SOURCES) -> list[CitedSentence]:
+    """The quotes to show after the answer, in order, as inline cited sentences."""
+    for source in sources:
+        source(after)
+    return [CitedSentence(said, numbers, supported=True, score=1.0, inline=True) for said, numbers in after.quotes]
