@@ -14,10 +14,12 @@ from typing import Iterator
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from .cite import REPEATS, Citation, CitedSentence, Citer, ends_sentence, sentence_spans
+from .cite import Citation, CitedSentence, Citer
 from .conflicts import Conflict
 from .retrieve import Passage
+from .sentences import ends_sentence, sentence_spans
 from .settings import Settings
+from .verify import REPEATS
 
 NO_ANSWER = "NOT IN SOURCES"
 # The model sometimes refuses in its own words instead of the agreed token.

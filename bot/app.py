@@ -13,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
-import yaml
+
+from . import lexicon
 from .answer import (
     UNFINISHED,
     Answer,
@@ -29,7 +30,7 @@ from .answer import (
     states_amount,
     wants_more,
 )
-from .cite import NOT_ADDED, RESTATES_QUESTION, CitedSentence, Citer
+from .cite import CitedSentence, Citer
 from .conflicts import claim_passages, find_conflicts
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
@@ -47,6 +48,7 @@ from .quotes import AfterAnswer, quotes_after
 from .retrieve import Retriever
 from .settings import Settings
 from .store import active_generation, open_store
+from .verify import NOT_ADDED, RESTATES_QUESTION
 
 MAX_QUESTION_CHARS = 2000
 
@@ -95,10 +97,13 @@ class Bot:
         self.settings = settings or Settings.load()
         self.articles = {a.id: a for a in load_corpus(self.settings.corpus_dir)}
         self.corpus_text = "\n".join(f"{a.title} {a.outlet} {a.author or ''} {a.text}" for a in self.articles.values())
-        self.terms = yaml.safe_load((self.settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))["terms"]
+        self.terms = self.settings.glossary_terms()
         # What the guard counts as mentioned: the articles, plus the glossary's own names ("EAEU").
         self.known_text = self.corpus_text + "\n" + " ".join(n for t in self.terms for n in [t["term"], *t.get("match", [])])
         self.embed_model = MiniLMEmbedding()
+        # The corpus's own names (profile) on top of general language data, for the checks.
+        self.lexicon = lexicon.Lexicon.load(self.settings.profile())
+        lexicon.use(self.lexicon)
         self._retriever: Retriever | None = None
         self._backend: tuple[str, object, str] | None = None
         self._lock = threading.Lock()
@@ -153,7 +158,7 @@ class Bot:
         """(the passages the model is shown, the conflicts the question touches)."""
         # Where the articles disagree on what is asked, every side's sentence joins the
         # passages, so the model sees it and it can be cited.
-        conflicts = find_conflicts(question, self.articles, self.settings.conflict_floor)
+        conflicts = find_conflicts(question, self.articles, self.settings.conflict_floor, self.settings.contested_path)
         passages = retrieved + claim_passages(conflicts, retrieved, self.articles)
         # Article text is data: sentences in it that address the assistant are planted
         # instructions, so the model never sees them and they can never be cited.
@@ -166,6 +171,7 @@ class Bot:
         Steps: guard -> rewrite -> retrieve -> generate and verify -> add a fact -> quotes after
         the answer -> refuse or finish."""
         turn = Turn(clean_question(question))
+        lexicon.use(self.lexicon)  # this corpus's names, should another Bot have set its own
         asked, _ = split_instructions(turn.question)
         if not asked or asks_opinion(asked):  # guard: no model is consulted for these
             yield self._done(turn, [], [], "instructions" if not asked else "opinion")

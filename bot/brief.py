@@ -3,7 +3,7 @@
 Each section retrieves its own passages (no stuffing the corpus into one prompt), the LLM
 writes a few sentences, and only sentences the verifier supports are kept, each with its
 [n] citations: nothing uncited is stated. "What remains disputed" quotes the claims of
-bot/assets/contested.yaml directly. Results are cached under the index folder keyed by the
+corpus/contested.yaml directly. Results are cached under the index folder keyed by the
 index generation, the prompts and the model, so the second request is instant.
 """
 
@@ -20,13 +20,15 @@ from pathlib import Path
 import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
+from . import lexicon
 from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
-from .cite import Citation, Citer, ends_sentence, quote
+from .cite import Citation, Citer
 from .conflicts import all_conflicts, quote_sides
 from .glossary import best_quote
 from .guard import is_instruction, without_instructions
 from .retrieve import Passage
+from .sentences import ends_sentence, quote
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
@@ -145,12 +147,13 @@ class Briefer:
 
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])
-        for conflict in all_conflicts(self.bot.articles):
+        for conflict in all_conflicts(self.bot.articles, self.bot.settings.contested_path):
             text, ns = quote_sides(conflict, self.citer.cite_span)
             section.lines.append(Line(f"On {conflict.topic}: {text}", ns, inline=True))
         return section
 
     def build(self, glossary: bool = True, progress=None) -> Briefing:
+        lexicon.use(self.bot.lexicon)  # the checks read this corpus's names (see bot/lexicon.py)
         sections = []
         for spec in self.spec["sections"]:
             if progress:
@@ -195,11 +198,11 @@ def cache_path(bot: Bot) -> Path:
     s = bot.settings
     h = hashlib.sha256()
     h.update(s.prompt("system").encode())  # as rendered, the corpus profile's subject filled in
-    for name in ("brief.yaml", "glossary.yaml"):
-        h.update((s.prompts_dir / name).read_bytes())
+    h.update((s.prompts_dir / "brief.yaml").read_bytes())
+    for path in (s.corpus_dir / "glossary.yaml", s.contested_path):  # the corpus's terms and disputes
+        h.update(path.read_bytes() if path.exists() else b"")
     h.update(Path(__file__).read_bytes())  # how the briefing is built
     h.update(bot.backend[2].encode())
-    h.update(Path(__file__).parents[0].joinpath("assets", "contested.yaml").read_bytes())
     return s.index_dir / f"brief-{bot.retriever.generation}-{h.hexdigest()[:12]}.json"
 
 

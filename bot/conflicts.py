@@ -1,6 +1,6 @@
 """Find where the articles disagree, so the answer quotes every side instead of picking one.
 
-Two kinds of candidates, both from `bot/assets/contested.yaml`: differing figures for the
+Two kinds of candidates, both from `corpus/contested.yaml`: differing figures for the
 same quantity across articles (a number or "hundreds" next to "killed"), and sentences from
 different articles that take opposite sides of a contested question. A topic is considered
 when the question names it (a word from `ask`) and is about it (cosine of question and topic
@@ -17,11 +17,12 @@ from pathlib import Path
 
 import yaml
 
-from .cite import SPEECH_VERBS, ends_sentence, quote, sentence_spans
 from .corpus import Article
 from .embeddings import embed_cached
+from .sentences import ends_sentence, quote, sentence_spans
+from .verify.owners import SPEECH_VERBS
 
-TOPICS = Path(__file__).parent / "assets" / "contested.yaml"
+TOPICS = Path(__file__).resolve().parents[1] / "corpus" / "contested.yaml"  # the project corpus's (Settings.contested_path)
 MAX_PER_SIDE = 2
 _FIGURE = r"(?:\d[\d,]*|hundreds|dozens|thousands|scores)"
 
@@ -45,9 +46,10 @@ class Conflict:
         return {"topic": self.topic, "claims": [c.__dict__ for c in self.claims]}
 
 
-@lru_cache(maxsize=1)
-def topics() -> list[dict]:
-    return yaml.safe_load(TOPICS.read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def topics(path: Path = TOPICS) -> list[dict]:
+    """The contested topics of a corpus; none when it has no file."""
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or []) if path.exists() else []
 
 
 def _touches(question: str, topic: dict) -> bool:
@@ -84,9 +86,9 @@ def _pick(claims: list[Claim], rank=lambda c: len(c.quote)) -> list[Claim]:
     return kept
 
 
-def find_conflicts(question: str, articles: dict[str, Article], floor: float = 0.0) -> list[Conflict]:
+def find_conflicts(question: str, articles: dict[str, Article], floor: float = 0.0, path: Path = TOPICS) -> list[Conflict]:
     """Topics the question is about on which at least two articles take different sides."""
-    touched = [t for t in topics() if _touches(question, t)]
+    touched = [t for t in topics(path) if _touches(question, t)]
     if not touched:
         return []
     q = embed_cached(question)  # the verifier needs it again (cite.Citer)
@@ -96,9 +98,9 @@ def find_conflicts(question: str, articles: dict[str, Article], floor: float = 0
     return [c for t in touched for c in _conflict(t, articles, closest)]
 
 
-def all_conflicts(articles: dict[str, Article]) -> list[Conflict]:
+def all_conflicts(articles: dict[str, Article], path: Path = TOPICS) -> list[Conflict]:
     """Every contested topic on which the articles do disagree (for the briefing)."""
-    return [c for t in topics() for c in _conflict(t, articles)]
+    return [c for t in topics(path) for c in _conflict(t, articles)]
 
 
 def _conflict(topic: dict, articles: dict[str, Article], rank=lambda c: len(c.quote)) -> list[Conflict]:

@@ -1,4 +1,4 @@
-"""Glossary terms (prompts/glossary.yaml): which term a question asks about, and the article
+"""Glossary terms (corpus/glossary.yaml): which term a question asks about, and the article
 sentence that best explains a term, quoted as is.
 
 Used by the briefing (its glossary and the people it introduces) and by answers: a question
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from .cite import ends_sentence, overlap, sentence_spans
 from .corpus import Article
 from .embeddings import embed_cached
 from .guard import is_instruction
+from .sentences import ends_sentence, overlap, sentence_spans
 
 _COMPARISON = re.compile(r"\b(?:differ\w*|compar\w*|versus|vs\.?|distinguish\w*)(?!\w)", re.I)
 # An answer sentence holding this share of a quote's content words already says what it says.

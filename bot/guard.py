@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .cite import name_groups, sentence_spans, words
+from .sentences import name_groups, sentence_spans, words
 
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,60}?\b(?:instructions?|rules?|prompts?|guidelines|articles?|sources?|restrictions)\b"

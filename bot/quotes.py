@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .cite import CitedSentence, Citer, is_verdict, overlap, quote, sentence_spans
+from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
+from .sentences import overlap, quote, sentence_spans
 from .speakers import asked_speaker, statements
+from .verify import is_verdict
 
 
 @dataclass

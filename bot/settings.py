@@ -135,13 +135,34 @@ class Settings(BaseModel):
         """A prompt file, its `{subject}` filled in from the corpus profile."""
         return (self.prompts_dir / f"{name}.txt").read_text(encoding="utf-8").replace("{subject}", self.subject())
 
-    def subject(self) -> str:
-        """What the corpus is about, from `corpus/profile.yaml` (`subject: …`), so that no prompt
-        names this corpus's story: a corpus without a profile is "the articles provided"."""
+    def profile(self) -> dict:
+        """The corpus profile (`corpus/profile.yaml`): what the corpus is about and its own names
+        (see bot/lexicon.py); an empty dict when the corpus has none."""
         path = self.corpus_dir / "profile.yaml"
         try:
             profile = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
         except (OSError, yaml.YAMLError) as e:
             raise SettingsError(f"corpus profile {path} cannot be read: {e}") from None
-        subject = (profile or {}).get("subject") if isinstance(profile, dict) else None
+        if profile is not None and not isinstance(profile, dict):
+            raise SettingsError(f"corpus profile {path} must be a mapping of fields (subject, spellings, leaders)")
+        return profile or {}
+
+    def glossary_terms(self) -> list[dict]:
+        """The corpus's glossary (`corpus/glossary.yaml`: `terms`), [] when it has none."""
+        path = self.corpus_dir / "glossary.yaml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+        except (OSError, yaml.YAMLError) as e:
+            raise SettingsError(f"corpus glossary {path} cannot be read: {e}") from None
+        return list((data or {}).get("terms") or [])
+
+    @property
+    def contested_path(self) -> Path:
+        """Where the articles disagree (`corpus/contested.yaml`; a corpus may have none)."""
+        return self.corpus_dir / "contested.yaml"
+
+    def subject(self) -> str:
+        """What the corpus is about (`subject: …` in the profile), so that no prompt names this
+        corpus's story: a corpus without one is "the articles provided"."""
+        subject = self.profile().get("subject")
         return str(subject).strip() if subject else "the articles provided"

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 
-from .cite import SPEECH_VERBS, STATES, Citation, CitedSentence, name_groups, overlap, sentence_spans, words
+from . import lexicon
+from .cite import Citation, CitedSentence
 from .corpus import Article
 from .glossary import RESTATED
-
-# States, their capitals and cities are no speakers here ("What did China say" asks for a
-# state's position, and "… the worst-case scenario for Beijing" names no speaker).
-_NOT_SPEAKERS = STATES | {"almaty"}
+from .sentences import name_groups, overlap, sentence_spans, words
+from .verify.owners import SPEECH_VERBS
 
 # "What did X say …", "How did he view …", "Does Sergey Radchenko expect …": the question asks
 # for someone's words or views, not for what they did.
@@ -43,7 +42,9 @@ def asked_speaker(question: str) -> set[str]:
         return set()
     # An acronym names a body ("the CSTO deployment"), and the first word is capitalised as such.
     asked = " ".join(w for w in question.split()[1:] if not (w.isupper() and len(w) > 1))
-    return {w for g in name_groups(asked) for w in g if w not in _NOT_SPEAKERS and len(w) > 1}
+    # States, their capitals and cities are no speakers ("What did China say" asks for a state's
+    # position, and "… the worst-case scenario for Beijing" names no speaker).
+    return {w for g in name_groups(asked) for w in g if w not in lexicon.current().not_speakers and len(w) > 1}
 
 
 def _attributed(sentence: str, who: set[str]) -> bool:

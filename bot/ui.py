@@ -504,9 +504,8 @@ def _brief_steps(settings: Settings) -> int | None:
     """How many progress steps a build has (sections, then glossary terms), for "step k of n"."""
     try:
         spec = yaml.safe_load((settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
-        terms = yaml.safe_load((settings.prompts_dir / "glossary.yaml").read_text(encoding="utf-8"))
-        return len(spec["sections"]) + len(terms["terms"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return len(spec["sections"]) + len(settings.glossary_terms())
+    except (OSError, yaml.YAMLError, KeyError, TypeError, SettingsError):
         return None
 
 

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Delta, Sentence, asks_amount, cite_stream, is_refusal, render, states_amount, wants_more
-from bot.cite import (OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, Citer, echoes, key_facts, misplaced_posts,
-                      missing_facts, sentence_spans, swapped_descriptions, unbound_facts, unbound_membership, unbound_possessives,
-                      unbound_subject, unnamed, unpaired_shares)
+from bot.answer import (
+    Delta,
+    Sentence,
+    asks_amount,
+    cite_stream,
+    is_refusal,
+    render,
+    states_amount,
+    wants_more,
+)
+from bot.cite import Citer
+from bot.sentences import key_facts, sentence_spans
+from bot.verify import OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, echoes
+from bot.verify.facts import missing_facts, unbound_facts, unnamed, unpaired_shares
+from bot.verify.owners import (
+    misplaced_posts,
+    swapped_descriptions,
+    unbound_membership,
+    unbound_possessives,
+    unbound_subject,
+)
 
 
 def test_sentence_split_keeps_offsets_and_abbreviations():

@@ -187,7 +187,7 @@ def test_a_sentence_is_listed_once_even_when_it_states_two_sides(bot):
 def test_no_heading_or_fragment_takes_a_side(bot):
     """Every claim of every dispute is a whole sentence (closing punctuation, a stray opening
     quote mark after it aside), so a quote of it is never cut off."""
-    from bot.cite import ends_sentence
+    from bot.sentences import ends_sentence
     from bot.conflicts import all_conflicts
 
     claims = [x for c in all_conflicts(bot.articles) for x in c.claims]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Bot
-from bot.cite import is_verdict
+from bot.verify import is_verdict
 from bot.llm import LLMError, choose_backend
 from tests.fake_ollama import MODEL, FakeOllama
 
@@ -86,7 +86,7 @@ def test_backend_faults_become_messages(settings, mode, needle):
 def test_a_definition_answer_ends_with_an_explanation_it_has_not_written_out(settings):
     """Whatever the model says about the term, the article's own explanation follows, quoted,
     and it is never a sentence the answer already wrote out."""
-    from bot.cite import overlap
+    from bot.sentences import overlap
     from bot.glossary import RESTATED
 
     with FakeOllama() as fake:

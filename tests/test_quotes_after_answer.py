@@ -15,7 +15,9 @@ import pytest
 
 from bot.answer import UNFINISHED, Sentence, cite_stream
 from bot.app import Bot
-from bot.cite import REPEATS, Citer, ends_sentence, quote
+from bot.cite import Citer
+from bot.sentences import ends_sentence, quote
+from bot.verify import REPEATS
 from bot.conflicts import STATEMENT_LEAD
 from tests.fake_ollama import MODEL, FakeOllama
 

@@ -74,7 +74,7 @@ def test_a_sentence_the_article_does_not_give_as_the_speakers_is_no_statement(ar
 
 
 def _citation(articles, n: int, article_id: str, opening: str) -> Citation:
-    from bot.cite import sentence_spans
+    from bot.sentences import sentence_spans
 
     text = articles[article_id].text
     at = text.index(opening)

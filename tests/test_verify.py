@@ -1,0 +1,77 @@
+"""The verifier's structure: a registry of checks returning typed findings, and a lexicon of
+names that comes from data (general places + the corpus profile), not from Python literals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import lexicon
+from bot.cite import Citer
+from bot.settings import ROOT, Settings
+from bot.verify import CHECKS, Claim, Finding, verify
+from bot.verify.facts import unbound_facts
+
+CORPUS2 = Path(__file__).parent / "corpus2"
+
+
+def test_each_check_is_a_named_function_of_a_claim():
+    names = [c.__name__ for c in CHECKS]
+    assert len(names) == len(set(names)) >= 10
+    assert all(c.__doc__ for c in CHECKS), "each check says what it finds"
+
+
+def test_a_finding_is_its_reason_text_and_names_its_check(bot):
+    c = Citer(bot.articles, bot.settings.support_floor)
+    c.set_passages(bot.retriever.retrieve("How many soldiers did Armenia contribute to the CSTO mission?").passages)
+    s = c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")
+    assert not s.supported
+    owned = [f for f in s.missing if f == "2500 (armenia)"]
+    assert owned and isinstance(owned[0], Finding) and owned[0].check == "number_owners"
+    assert all(isinstance(f, Finding) and f.check in {x.__name__ for x in CHECKS} for f in s.missing)
+
+
+def test_a_registry_without_a_check_no_longer_finds_what_it_found(bot):
+    c = Citer(bot.articles, bot.settings.support_floor)
+    c.set_passages(bot.retriever.retrieve("How many soldiers did Armenia contribute to the CSTO mission?").passages)
+    c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")  # fills the candidates' vectors
+    i = next(i for i, s in enumerate(c.spans) if "2,500" in s.text)
+    claim = Claim("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.", [i], c)
+    found = verify(claim)
+    without = verify(claim, tuple(x for x in CHECKS if x.__name__ != "number_owners"))
+    assert {f.check for f in without} == {f.check for f in found} - {"number_owners"}
+
+
+def test_the_project_lexicon_comes_from_places_and_the_corpus_profile():
+    profile = yaml.safe_load((ROOT / "corpus" / "profile.yaml").read_text(encoding="utf-8"))
+    lex = lexicon.Lexicon.load(profile)
+    assert {"putin", "kremlin", "moscow"} <= lex.stands_for["russia"]  # a leader (profile), capitals (places)
+    assert lex.same_word["tokaev"] == "tokayev" and lex.same_word["organisation"] == "organization"
+    assert "almaty" in lex.not_speakers and "beijing" in lex.states
+
+
+def test_another_corpus_brings_only_its_own_names():
+    c2 = Settings.load(path=Path("/nonexistent"), corpus_dir=CORPUS2)
+    lex = lexicon.Lexicon.load(c2.profile())
+    assert "putin" not in set().union(*lex.stands_for.values()) and "tokaev" not in lex.same_word
+    assert c2.glossary_terms() == [] and not c2.contested_path.exists()
+    assert "Brannock" in c2.subject()
+    # With that lexicon in force, a leader no longer stands for his state; the project's is restored.
+    before = lexicon.current()
+    try:
+        lexicon.use(lex)
+        assert unbound_facts("Russia sent 2,500 troops.", ["Putin sent 2,500 troops.", "Russia is big."]) == ["2500 (kremlin moscow russia)"]  # capitals still stand for it
+    finally:
+        lexicon.use(before)
+    assert unbound_facts("Russia sent 2,500 troops.", ["Putin sent 2,500 troops.", "Russia is big."]) == []
+
+
+@pytest.mark.parametrize("bad", ["- just\n- a list\n", "subject: [unclosed\n"])
+def test_a_bad_profile_is_named_in_one_line(tmp_path, bad):
+    from bot.settings import SettingsError
+
+    (tmp_path / "profile.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(SettingsError, match="profile"):
+        Settings.load(path=Path("/nonexistent"), corpus_dir=tmp_path).profile()
