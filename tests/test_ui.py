@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from bot import ui
+from bot import render, ui
 from bot.answer import Answer, Delta, Done, Sentence
 from bot.app import BadInput, Bot
 from bot.cite import Citation, CitedSentence
@@ -64,7 +64,7 @@ def test_question_and_answer_text_are_escaped():
     _no_raw_tags(html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     s = CitedSentence(text=f"Claim {EVIL}.", citations=[1, 2], supported=True)
-    html = ui.sentence_html(s, turn=3)
+    html = render.sentence_html(s, turn=3)
     _no_raw_tags(html)
     assert 'href="#kz-src-3-1"' in html and ">[2]</a>" in html
     streaming = ui.streaming_html([s], f"partial {EVIL}", turn=3)
@@ -83,7 +83,7 @@ def test_strict_streaming_drops_a_failed_sentence_at_once():
 
 def test_unsupported_sentence_is_marked_with_a_tooltip():
     s = CitedSentence(text="Unbacked claim.", citations=[1], supported=False, missing=["Almaty", '"><b>'])
-    html = ui.sentence_html(s, turn=1)
+    html = render.sentence_html(s, turn=1)
     assert "kz-unverified" in html and ">unverified</span>" in html
     assert "Not found: Almaty" in html and '"><b>' not in html
 
@@ -103,7 +103,7 @@ def test_left_out_sentences_are_listed_apart_and_escaped():
 
 
 def test_passage_is_the_paragraph_with_the_span_marked_and_escaped():
-    html = ui.passage_html(ART.text, CIT.start, CIT.end)
+    html = render.passage_html(ART.text, CIT.start, CIT.end)
     assert "<mark>the quoted claim here.</mark>" in html
     assert html.startswith("Before &lt;script&gt;") and html.endswith("After.")
     assert "First paragraph" not in html and "Last one" not in html
@@ -111,12 +111,12 @@ def test_passage_is_the_paragraph_with_the_span_marked_and_escaped():
 
 
 def test_citation_card_escapes_metadata_and_refuses_non_http_links():
-    html = ui.citation_html(CIT, ART, turn=2)
+    html = render.citation_html(CIT, ART, turn=2)
     assert 'id="kz-src-2-1"' in html
     assert "javascript:" not in html and "no link in the capture" in html
     assert "Outlet &amp; Co · author not named · undated" in html
     _no_raw_tags(html)
-    linked = ui.citation_html(Citation(**{**CIT.__dict__, "url": "https://example.org/a?b=1&c=2"}), ART, turn=2)
+    linked = render.citation_html(Citation(**{**CIT.__dict__, "url": "https://example.org/a?b=1&c=2"}), ART, turn=2)
     assert 'href="https://example.org/a?b=1&amp;c=2"' in linked and 'rel="noopener noreferrer"' in linked
 
 
@@ -284,10 +284,10 @@ def test_refusals_decided_before_generation_do_not_name_a_model():
     for reason, words in [("not_covered", "Not covered by the articles"), ("opinion", "Opinion question"),
                           ("instructions", "Instructions in the question were not followed")]:
         answer = Answer("q", "Declined.", True, [], [], "none", "none", {"total": 0.01}, refusal_reason=reason)
-        meta = ui.meta_html(answer)
+        meta = render.meta_html(answer)
         assert words in meta and "none" not in meta and "Answered by" not in meta
     late = Answer("q", "Declined.", True, [], [], "embedded", "m", {"total": 9.0}, refusal_reason="unverified")
-    assert "could be verified" in ui.meta_html(late) and "checked by embedded · m" in ui.meta_html(late)
+    assert "could be verified" in render.meta_html(late) and "checked by embedded · m" in render.meta_html(late)
 
 
 def test_question_bubble_drops_control_characters_and_cuts_very_long_questions():
@@ -308,7 +308,7 @@ def _conflict():
 
 
 def test_conflicts_note_lists_each_outlet_and_side_escaped_with_markers_for_cited_claims():
-    html = ui.conflicts_html([_conflict()], [CIT], turn=4)
+    html = render.conflicts_html([_conflict()], [CIT], turn=4)
     _no_raw_tags(html)
     assert "Sources disagree on the death toll &lt;b&gt;" in html
     assert '<span class="kz-side">160</span>: <span class="kz-claim"' in html and "Outlet &amp; Co</span><a class=\"kz-cite\" href=\"#kz-src-4-1\"" in html
@@ -414,10 +414,10 @@ def test_build_app_has_brief_me_and_the_glossary():
 def test_program_quotes_render_as_a_block_with_linked_markers_one_claim_per_row():
     differ = CitedSentence("The sources differ: The Spectator: “Some 164 <civilians> were killed.” [2]; "
                            "The Wall Street Journal: “160 people have died.” [3]", [2, 3], True, inline=True)
-    html = ui.sentence_html(differ, 5)
+    html = render.sentence_html(differ, 5)
     assert 'class="kz-quoted kz-disagree"' in html and html.count("<li>") == 2
     assert "&lt;civilians&gt;" in html and html.count('class="kz-cite"') == 2
-    term = ui.sentence_html(CitedSentence("ISPI: “The SCO is a regional body.” [4]", [4], True, inline=True), 5)
+    term = render.sentence_html(CitedSentence("ISPI: “The SCO is a regional body.” [4]", [4], True, inline=True), 5)
     assert 'class="kz-quoted"' in term and "kz-disagree" not in term and term.count('class="kz-cite"') == 1
 
 
@@ -428,6 +428,6 @@ def test_a_refusal_with_verified_sentences_shows_them_as_what_the_articles_say()
     html = ui.answer_html(answer, 1)
     assert "kz-refusal" in html and "The articles don" in html
     assert "What the articles do say:" in html and "arrested for treason." in html and "kz-cite" in html
-    assert "figure that no verified sentence gives" in ui.meta_html(answer)
+    assert "figure that no verified sentence gives" in render.meta_html(answer)
     bare = Answer("q", "Declined.", True, [], [], "embedded", "m", {"total": 5.0}, refusal_reason="unverified")
     assert "What the articles do say" not in ui.answer_html(bare, 1)
