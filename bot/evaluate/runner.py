@@ -153,6 +153,7 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "mode": "retrieval-only" if retrieval_only else "full",
         "split": split if not gold_path else str(gold_path),
+        "labels": str(labels_path),
         "subset": subset if isinstance(subset, str) or subset is None else ",".join(subset),
         "k": settings.top_k, "backend": backend, "model": model,
         "wall_seconds": round(time.perf_counter() - t0, 1), "code": code, "settings": _settings_json(settings),
@@ -180,7 +181,7 @@ def finish(report: dict, results: list[dict], gate: bool, write_baseline: bool, 
     print(category_table(categories))
     print(split_table(report["splits"] or {report.get("split") or "dev": overall}))
     if overall.get("unlabelled_shown"):
-        print(f"{overall['unlabelled_shown']} shown sentences have no label: label them in evals/labels.jsonl "
+        print(f"{overall['unlabelled_shown']} shown sentences have no label: label them in {report.get('labels') or LABELS_PATH} "
               f"(listed in {report_dir / 'unlabelled.jsonl'})")
     if baseline:
         _print_deltas(report.get("baseline_deltas", {}), f"Change against {baseline_path.name} (overall):")
@@ -226,5 +227,6 @@ def rescore(report_json: Path, report_dir: Path | None = None, gate: bool = Fals
     report = {k: v for k, v in saved.items()
               if k not in ("items", "overall", "categories", "splits", "gate", "baseline_deltas", "baseline_category_deltas")}
     report["rescored"] = dt.datetime.now().isoformat(timespec="seconds")
+    report["labels"] = str(labels_path)
     return finish(report, results, gate=gate, write_baseline=write_baseline and not report.get("subset") and not retrieval_only,
                   report_dir=report_dir or report_json.parent, thresholds_path=thresholds_path, baseline_path=baseline_path)
