@@ -11,6 +11,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Iterable, Iterator
 
 
@@ -44,7 +45,7 @@ from .guard import (
 )
 from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
-from .quotes import AfterAnswer, quotes_after
+from .quotes import AfterAnswer, in_their_words, quotes_after
 from .retrieve import Retriever
 from .settings import Settings
 from .store import active_generation, open_store
@@ -192,17 +193,21 @@ class Bot:
         citer.set_passages(passages)
         gen = Generation(llm, build_messages(self.settings, standalone, passages), self.settings.max_tokens, turn.timings, turn.t0)
         sentences: list[CitedSentence] = []
+        shown: list[tuple[str, int, int]] = []  # article sentences quoted so far
         try:
-            for event in cite_stream(gen.tokens(gen.text), citer, cut=lambda: gen.cut):  # generate and verify
+            # generate and verify, then add a fact (it reads the sentences kept before it starts)
+            steps = chain(cite_stream(gen.tokens(gen.text), citer, cut=lambda: gen.cut),
+                          self._add_fact(turn, gen, citer, sentences, standalone))
+            for event in self._in_their_words(steps, citer, shown):
                 if isinstance(event, Sentence):
                     sentences.append(event.sentence)
                 yield event
-            yield from self._add_fact(turn, gen, citer, sentences, standalone)
         except LLMError:
             raise
         except Exception as e:
             raise LLMError(describe_error(e, self.settings)) from None
-        for quoted in quotes_after(AfterAnswer(self.articles, self.terms, standalone, list(sentences), citer, conflicts)):
+        after = AfterAnswer(self.articles, self.terms, standalone, list(sentences), citer, conflicts, spans=list(shown))
+        for quoted in quotes_after(after):
             sentences.append(quoted)
             yield Delta(" " + quoted.text)
             yield Sentence(quoted)
@@ -245,17 +250,39 @@ class Bot:
         # A fact cut off by a loop or the token limit is dropped unseen too (see cite_stream).
         unseen = NOT_ADDED | {UNFINISHED}
         if added and isinstance(added[-1], Sentence) and not unseen & set(added[-1].sentence.missing):
-            sentences.append(added[-1].sentence)
             yield from added
         elif added and isinstance(added[-1], Sentence):
             dropped = added[-1].sentence
             turn.not_added.append(f"{dropped.text} {' '.join(sorted(unseen & set(dropped.missing)))}")
 
+    def _in_their_words(self, events: Iterator[Delta | Sentence], citer: Citer, shown: list) -> Iterator[Delta | Sentence]:
+        """answer_style "quotes": each verified sentence reaches the reader as the article sentences
+        it cites (quotes.in_their_words). The model's words are held until their sentence is
+        checked and shown only when it is not kept (listed as left out), so a reader never sees a
+        paraphrase flash by before the quote replaces it."""
+        if self.settings.answer_style != "quotes":
+            yield from events
+            return
+        held: list[Delta] = []
+        for event in events:
+            if isinstance(event, Delta):
+                held.append(event)
+                continue
+            if event.sentence.supported:
+                if quoted := in_their_words(event.sentence, citer, self.articles, shown):
+                    yield Delta(" " + quoted.text)
+                    yield Sentence(quoted)
+            else:
+                yield from held
+                yield event
+            held = []
+        yield from held
+
     def _verdict(self, turn: Turn, standalone: str, sentences: list, citer: Citer, conflicts: list) -> Done:
         """Refuse or finish. Nothing verified means nothing we can stand behind: the refusal."""
         if not any(x.supported for x in sentences):
             return self._done(turn, [], [], "unverified" if sentences else "model")
-        if asks_amount(standalone) and not any(states_amount(x.text) for x in sentences if x.supported):
+        if asks_amount(standalone) and not any(states_amount(x.said or x.text) for x in sentences if x.supported):
             # Asked "What prison sentence did Karim Massimov eventually receive?", the model
             # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
             # the articles give no sentence. An amount question answered without an amount is

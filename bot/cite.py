@@ -74,6 +74,7 @@ class CitedSentence:
     missing: list[str] = field(default_factory=list)
     inline: bool = False  # quotes written by the program, with their [n] markers inside `text`
     nearest: Span | None = None  # the candidate sentence that matched it best, kept or not
+    said: str = ""  # the model's sentence an inline quote stands for (Settings.answer_style "quotes")
 
 
 @lru_cache(maxsize=4)

@@ -42,13 +42,41 @@ class AfterAnswer:
         self.about_dispute = bool(self.conflicts) and asks_disagreement(self.question)
 
     def quote(self, article_id: str, start: int, end: int) -> None:
-        # A source sentence is quoted at most once per answer: a verdict's source sentence
-        # can also be a statement of the speaker asked about, or the term's explanation.
-        if any(a == article_id and at < end and start < to for a, at, to in self.spans):
-            return
-        self.spans.append((article_id, start, end))
-        art, n = self.articles[article_id], self.citer.cite_span(article_id, start, end)
-        self.quotes.append((f"{art.outlet}: {quote(art.text[start:end], n)}", [n]))
+        # A source sentence is quoted at most once per answer: a verdict's source sentence can
+        # also be a statement of the speaker asked about, or the term's explanation, and the
+        # answer itself may be quotes (answer_style "quotes"). What is left of the span is
+        # quoted: a statement whose first sentence the answer quoted goes on with the rest.
+        text, pieces = self.articles[article_id].text, [(start, end)]
+        for a, at, to in self.spans:
+            if a == article_id:
+                pieces = [p for s, e in pieces for p in ((s, min(e, at)), (max(s, to), e)) if p[0] < p[1]]
+        for s, e in pieces:
+            s += len(text[s:e]) - len(text[s:e].lstrip())
+            if any(ch.isalnum() for ch in text[s:e]):  # not a stray quote mark between sentences
+                self.spans.append((article_id, s, e))
+                n = self.citer.cite_span(article_id, s, e)
+                self.quotes.append((f"{self.articles[article_id].outlet}: {quote(text[s:e], n)}", [n]))
+
+
+def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[tuple[str, int, int]]) -> CitedSentence | None:
+    """A verified model sentence shown as the article sentences it cites, each verbatim with its
+    outlet (Settings.answer_style "quotes"), so what the reader sees is what the articles say; the
+    model's words stay in `said`. A sentence already quoted for an earlier one is not quoted again
+    (`quoted` collects them); None when nothing is left to show."""
+    where = {c.n: c for c in citer.all_citations()}
+    parts = []
+    for n in x.citations:
+        c = where[n]
+        if (c.article_id, c.start, c.end) in quoted:
+            continue
+        quoted.append((c.article_id, c.start, c.end))
+        parts.append(f"{articles[c.article_id].outlet}: {quote(c.quote, n)}")
+    if not parts:
+        return None
+    # All its citations stay with it (those quoted above too), so that the evals measure the
+    # model's sentence against everything it cited.
+    return CitedSentence(" ".join(parts), list(x.citations), supported=True, score=x.score, inline=True,
+                         nearest=x.nearest, said=x.text)
 
 
 def verdict_quotes(after: AfterAnswer) -> None:

@@ -87,6 +87,12 @@ class Settings(BaseModel):
     # marked: on the gold set citation precision rose 0.848 -> 0.910, fact recall fell 0.744 -> 0.733
     # (evals/DECISIONS.md).
     strict: bool = True
+    # What the reader sees of a verified sentence: "quotes" shows the article sentences it cites,
+    # verbatim with their outlet (the model chooses what to say, the articles say it); "model"
+    # shows the model's own words. Of 107 model sentences the verifier passed on dev, 12 were
+    # false (a figure given to the wrong owner, a hedge dropped, a truncated claim); their cited
+    # sentences are true by construction. Measured in evals/DECISIONS.md (2026-12-03).
+    answer_style: Literal["quotes", "model"] = "quotes"
 
     # ui
     host: str = "127.0.0.1"

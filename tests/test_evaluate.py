@@ -600,6 +600,19 @@ def test_shown_sentences_are_scored_against_the_labels():
     assert not ev.is_program_quote({"text": "Tokayev said: the protests were “terrorism”. [1]"})
 
 
+def test_a_quote_standing_for_a_model_sentence_is_measured_by_the_model_sentence():
+    """answer_style "quotes": the reader sees the cited sentence; its model sentence is what the
+    citation metrics judge (a quote would support itself), and there is nothing to label."""
+    said = "The first demonstrations began on January 2 in Almaty."  # the place is wrong
+    cite = {"n": 1, "article_id": "chinausfocus", "start": 300, "end": 380, "quote": Q_ZHANAOZEN.quote}
+    shown = f"China-US Focus: “{Q_ZHANAOZEN.quote}” [1]"
+    sentences = [{"text": shown, "citations": [1], "verifier_supported": True, "program_quote": False, "model_text": said}]
+    m = ev.score_item(ANSWER_ITEM, _raw(shown, False, sentences, [cite]), spans=[("chinausfocus", 300, 380)], labels={})
+    assert m["citation_recall"] == 0.0  # "Almaty" is not in what it cites
+    assert m["shown"] == 0 and m["unlabelled_sentences"] == []
+    assert m["fact_recall_model"] == m["fact_recall"]  # the model chose the quote: it counts as the model's
+
+
 RETRIEVAL_NONE = dict.fromkeys(["hit_rate", "mrr", "quote_hit", "quote_recall"])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.app import Bot
@@ -11,6 +13,9 @@ from tests.fake_ollama import MODEL, FakeOllama
 
 
 def _bot(settings, url, **kw) -> Bot:
+    """The rules below are about the model's own words (they still apply to answer_style "model");
+    the default "quotes" style is tested at the end."""
+    kw.setdefault("answer_style", "model")
     return Bot(settings.model_copy(update={"ollama_host": url, "llm_backend": "ollama", "ollama_model": MODEL, **kw}))
 
 
@@ -189,3 +194,58 @@ def test_a_question_not_after_someones_words_gets_no_statement_quoted(settings):
                              "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("Why might Beijing welcome Russia's intervention?")
     assert not any(s.inline and "tillers" in s.text for s in answer.sentences), answer.text
+
+
+# -- answer_style "quotes" (the default): the reader sees the cited article sentences -----------------
+
+
+def _quoted_bot(settings, url) -> Bot:
+    return _bot(settings, url, answer_style="quotes")
+
+
+def _events(bot: Bot, question: str):
+    from bot.answer import Delta, Done
+
+    events = list(bot.stream(question))
+    shown = "".join(e.text for e in events if isinstance(e, Delta))
+    return shown, next(e.answer for e in events if isinstance(e, Done))
+
+
+def test_a_verified_sentence_reaches_the_reader_as_the_article_sentence_it_cites(settings):
+    said = "Putin dispatched 2,500 troops to Kazakhstan."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        bot = _quoted_bot(settings, fake.url)
+        shown, answer = _events(bot, "How many soldiers did Putin dispatch to Kazakhstan?")
+    assert not answer.refused, answer.text
+    first = answer.sentences[0]
+    assert first.supported and first.inline and first.said == said
+    [n] = first.citations
+    cited = next(c for c in answer.citations if c.n == n)
+    article = bot.articles[cited.article_id]
+    assert first.text == f"{article.outlet}: “{' '.join(cited.quote.split())}” [{n}]"
+    assert cited.quote in article.text and "2,500" in cited.quote
+    assert said not in shown and said not in answer.text  # the paraphrase never flashed by
+
+
+def test_a_sentence_no_article_supports_is_left_out_in_the_models_words(settings):
+    wrong = "Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan."
+    with FakeOllama(answers=("Putin dispatched 2,500 troops to Kazakhstan. " + wrong, "NOT IN SOURCES")) as fake:
+        shown, answer = _events(_quoted_bot(settings, fake.url), "How many soldiers did Putin dispatch to Kazakhstan?")
+    assert answer.left_out == [wrong] and wrong not in answer.text
+    assert wrong in shown  # streamed as the model wrote it, then marked left out (the UI strikes it)
+
+
+def test_two_sentences_citing_one_article_sentence_quote_it_once(settings):
+    twice = "Putin dispatched 2,500 troops to Kazakhstan. Putin sent 2,500 soldiers to Kazakhstan."
+    with FakeOllama(answers=(twice, "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("How many soldiers did Putin dispatch to Kazakhstan?")
+    quotes = [q for s in answer.sentences for q in re.findall(r"“(.+?)” \[\d+\]", s.text)]
+    assert quotes and len(quotes) == len(set(quotes)), answer.text
+
+
+def test_an_amount_refusal_shows_what_the_articles_say_in_their_words(settings):
+    with FakeOllama(answers=("Karim Massimov was arrested for treason.", "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("What prison sentence did Karim Massimov eventually receive?")
+    assert answer.refused and answer.refusal_reason == "no_amount", answer.text
+    [kept] = answer.sentences
+    assert kept.inline and kept.said == "Karim Massimov was arrested for treason." and "treason" in kept.text

@@ -28,6 +28,9 @@ SEEN_ON_TOPIC = "Who blamed foreign militants from Afghanistan and the Mideast f
 TOKAYEV = "In his virtual address to fellow CSTO leaders yesterday President Tokayev made it clear"
 
 
+STYLES = pytest.mark.parametrize("style", ["quotes", "model"])  # the answer as its sources' words, or the model's
+
+
 def _ask(settings, question: str, *answers: str, **kw):
     with FakeOllama(answers=(*answers, "NOT IN SOURCES")) as fake:
         bot = Bot(settings.model_copy(update={"ollama_host": fake.url, "llm_backend": "ollama", "ollama_model": MODEL, **kw}))
@@ -46,11 +49,13 @@ def _no_quote_twice(answer) -> None:
     assert len(spans) == len(set(spans)), answer.citations
 
 
-def test_left_out_answer_to_a_who_question_is_not_replaced_by_the_sides(settings):
+@STYLES
+def test_left_out_answer_to_a_who_question_is_not_replaced_by_the_sides(settings, style):
     """The model's one sentence fails (a date the source lacks): the sentence it pointed at, which
     answers, is quoted, and the dispute's other side follows it; nothing leads with the sides."""
     answer = _ask(settings, SEEN_ON_TOPIC,
-                  "The Spectator, 2022-01-11: President Tokayev blamed 'foreign militants from Afghanistan and the Mideast countries'.")
+                  "The Spectator, 2022-01-11: President Tokayev blamed 'foreign militants from Afghanistan and the Mideast countries'.",
+                  answer_style=style)
     assert answer.conflicts, "the dispute was not found: the test would prove nothing"
     assert not answer.refused, answer.text
     assert not answer.text.startswith(STATEMENT_LEAD), answer.text
@@ -60,26 +65,30 @@ def test_left_out_answer_to_a_who_question_is_not_replaced_by_the_sides(settings
     _no_quote_twice(answer)
 
 
-def test_the_sides_alone_are_not_an_answer_to_who_said_it(settings):
+@STYLES
+def test_the_sides_alone_are_not_an_answer_to_who_said_it(settings, style):
     """Nothing the model wrote is kept and it points at nothing: a refusal, not the sides alone."""
-    answer = _ask(settings, SEEN_ON_TOPIC, "The weather in Almaty was cold and snowy that week.")
+    answer = _ask(settings, SEEN_ON_TOPIC, "The weather in Almaty was cold and snowy that week.", answer_style=style)
     assert answer.refused and answer.refusal_reason == "unverified", answer.text
     assert not any(s.text.startswith(STATEMENT_LEAD) for s in answer.sentences)
 
 
-def test_the_sides_alone_still_answer_a_question_about_the_dispute(settings):
+@STYLES
+def test_the_sides_alone_still_answer_a_question_about_the_dispute(settings, style):
     answer = _ask(settings, "Was the violence home-grown, or was it organised from abroad?",
-                  "The weather in Almaty was cold and snowy that week.")
+                  "The weather in Almaty was cold and snowy that week.", answer_style=style)
     assert not answer.refused, answer.text
     assert answer.text.startswith(STATEMENT_LEAD), answer.text
     _no_quote_twice(answer)
 
 
-def test_the_side_the_answer_cites_is_not_quoted_again(settings):
+@STYLES
+def test_the_side_the_answer_cites_is_not_quoted_again(settings, style):
     """The answer gives the WSJ's 160; the statement after it quotes 164 and "hundreds" and names
     the WSJ by its marker instead of repeating the sentence the answer cites."""
-    answer = _ask(settings, "How many people were killed in the unrest?", "Health officials said 160 people have died.")
-    assert not answer.refused and answer.sentences[0].supported and not answer.sentences[0].inline, answer.text
+    answer = _ask(settings, "How many people were killed in the unrest?", "Health officials said 160 people have died.", answer_style=style)
+    assert not answer.refused and answer.sentences[0].supported, answer.text
+    assert answer.sentences[0].inline == (style == "quotes")  # in the WSJ's words, or the model's
     [n] = answer.sentences[0].citations
     said = answer.sentences[-1].text
     assert said.startswith(STATEMENT_LEAD) and f"The Wall Street Journal (cited above) [{n}]" in said, said
@@ -87,10 +96,11 @@ def test_the_side_the_answer_cites_is_not_quoted_again(settings):
     _no_quote_twice(answer)
 
 
-def test_a_looping_answer_keeps_neither_the_repeat_nor_the_cut_off_fragment(settings):
+@STYLES
+def test_a_looping_answer_keeps_neither_the_repeat_nor_the_cut_off_fragment(settings, style):
     solomon = "Beijing last month pledged to help train police in the Solomon Islands, following riots in the impoverished Pacific island nation."
-    answer = _ask(settings, "What did China do in the Solomon Islands?", " ".join([solomon] * 4))
-    kept = [s.text for s in answer.sentences if s.supported]
+    answer = _ask(settings, "What did China do in the Solomon Islands?", " ".join([solomon] * 4), answer_style=style)
+    kept = [s.said or s.text for s in answer.sentences if s.supported]
     assert kept == [solomon], kept  # once, whole
     # The loop is caught in the second copy: what was written of it is left out, not cited.
     [fragment] = answer.left_out

@@ -240,14 +240,17 @@ def citation_metrics(sentences: list[dict], citations: dict[int, object], gold, 
     supported, precise, total = 0, 0, 0
     for s in sentences:
         cited = [citations[n] for n in s["citations"] if n in citations]
-        ok = supports(s["text"], cited, gold, weight)
+        # A quote standing for a model sentence (answer_style "quotes") would support itself by
+        # construction: the model's sentence is what its citations are measured against.
+        claim = s.get("model_text") or s["text"]
+        ok = supports(claim, cited, gold, weight)
         s["independent_support"] = ok
         supported += ok
         total += len(cited)
         if ok:
             for c in cited:
                 rest = [x for x in cited if x is not c]
-                precise += len(cited) == 1 or supports(s["text"], [c], gold, weight) or not supports(s["text"], rest, gold, weight)
+                precise += len(cited) == 1 or supports(claim, [c], gold, weight) or not supports(claim, rest, gold, weight)
     return {
         "citation_recall": supported / len(sentences) if sentences else None,
         "citation_precision": precise / total if total else (0.0 if sentences else None),
@@ -293,9 +296,12 @@ def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weigh
         m.update(citation_metrics(raw["sentences"], cites, spans, weight))
     # The model's own sentences the reader sees (kept by the verifier; the program's verbatim quotes
     # apart), scored without the quotes and against the hand labels.
-    shown = [s["text"] for s in raw["sentences"] if s["verifier_supported"] and not is_program_quote(s)]
+    # A model sentence shown as the sentences it cites (Settings.answer_style "quotes") counts as
+    # the model's choice for fact recall, but its text is the articles' own: nothing to label.
+    chosen = [s["text"] for s in raw["sentences"] if s["verifier_supported"] and not is_program_quote(s)]
+    shown = [s["text"] for s in raw["sentences"] if s["verifier_supported"] and not is_program_quote(s) and not s.get("model_text")]
     if answerable:
-        model_hits = fact_hits(" ".join(shown), item["facts"]) if not refused else [False] * len(item["facts"])
+        model_hits = fact_hits(" ".join(chosen), item["facts"]) if not refused else [False] * len(item["facts"])
         m["fact_recall_model"] = sum(model_hits) / len(model_hits) if model_hits else None
     labels = labels if labels is not None else {}
     m["shown"] = len(shown)

@@ -70,7 +70,9 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
                 answer=answer.text, refused=answer.refused, timings=dict(answer.timings),
                 standalone_question=answer.standalone_question,
                 sentences=[{"text": s.text, "citations": list(s.citations), "verifier_supported": s.supported,
-                            "verifier_score": round(s.score, 3), "verifier_missing": list(s.missing), "program_quote": s.inline}
+                            "verifier_score": round(s.score, 3), "verifier_missing": list(s.missing),
+                            # a quote added by the program's rules, not one standing for a model sentence
+                            "program_quote": s.inline and not s.said, "model_text": s.said or None}
                            for s in answer.sentences],
                 citations=[dict(c.__dict__) for c in answer.citations],
                 left_out=list(answer.left_out),  # strict mode: the model's sentences no article supports
