@@ -69,7 +69,9 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "citations": [c.__dict__ for c in self.citations],
-            "sentences": [{"text": s.text, "citations": s.citations, "supported": s.supported} for s in self.sentences],
+            # `said`: the model's sentence that a quote of its sources stands for (answer_style "quotes")
+            "sentences": [{"text": s.text, "citations": s.citations, "supported": s.supported, **({"said": s.said} if s.said else {})}
+                          for s in self.sentences],
             "backend": self.backend,
             "model": self.model,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},

@@ -14,7 +14,8 @@ from typing import Callable
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
-from .sentences import overlap, quote, sentence_spans
+from .sentences import _PRONOUN_SUBJECT as _POINTS_BACK
+from .sentences import ends_sentence, overlap, quote, sentence_spans
 from .speakers import asked_speaker, statements
 from .verify import is_verdict
 
@@ -58,6 +59,18 @@ class AfterAnswer:
                 self.quotes.append((f"{self.articles[article_id].outlet}: {quote(text[s:e], n)}", [n]))
 
 
+def antecedent(text: str, start: int) -> tuple[int, int] | None:
+    """The article sentence before the one at `start` when that one opens with a word pointing
+    back ("He added …", "This was …"): quoted alone it would not say who or what. None when it
+    does not, or when what precedes is a heading (no closing punctuation)."""
+    if not _POINTS_BACK.match(text[start:start + 40].lstrip(" “‘\"'")):
+        return None
+    before = [(s, e) for s, e in sentence_spans(text[:start]) if e <= start]
+    if before and ends_sentence(text[before[-1][0]:before[-1][1]].rstrip(" “‘\"'")):
+        return before[-1]
+    return None
+
+
 def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[tuple[str, int, int]]) -> CitedSentence | None:
     """A verified model sentence shown as the article sentences it cites, each verbatim with its
     outlet (Settings.answer_style "quotes"), so what the reader sees is what the articles say; the
@@ -70,7 +83,11 @@ def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[
         if (c.article_id, c.start, c.end) in quoted:
             continue
         quoted.append((c.article_id, c.start, c.end))
-        parts.append(f"{articles[c.article_id].outlet}: {quote(c.quote, n)}")
+        lead = ""
+        if (before := antecedent(articles[c.article_id].text, c.start)) and (c.article_id, *before) not in quoted:
+            quoted.append((c.article_id, *before))
+            lead = quote(articles[c.article_id].text[before[0]:before[1]], citer.cite_span(c.article_id, *before)) + " "
+        parts.append(f"{articles[c.article_id].outlet}: {lead}{quote(c.quote, n)}")
     if not parts:
         return None
     # All its citations stay with it (those quoted above too), so that the evals measure the

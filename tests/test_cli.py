@@ -45,9 +45,11 @@ def test_yes_no_question_gets_what_the_articles_say_not_a_verdict():
     # Unled, the model answered "Yes, China is a member …" here and the answer was refused.
     out = ask_json("Does Kazakhstan trade more with China or with Russia?")
     assert not out["refused"], out["answer"]
-    assert out["answer"].startswith("According to the excerpts,") and not out["answer"].startswith("According to the excerpts, According")
+    first = out["sentences"][0]
+    assert first["supported"], out["answer"]
+    said = first.get("said", out["answer"])  # the model's words, which a quote of its sources may stand for
+    assert said.startswith("According to the excerpts,") and not said.startswith("According to the excerpts, According")
     assert "21 billion" in out["answer"].replace("$ ", "$") and "10 billion" in out["answer"]
-    assert out["sentences"][0]["supported"]
 
 
 @pytest.mark.llm

@@ -249,3 +249,27 @@ def test_an_amount_refusal_shows_what_the_articles_say_in_their_words(settings):
     assert answer.refused and answer.refusal_reason == "no_amount", answer.text
     [kept] = answer.sentences
     assert kept.inline and kept.said == "Karim Massimov was arrested for treason." and "treason" in kept.text
+
+
+def test_a_quoted_sentence_that_opens_with_he_is_preceded_by_the_one_that_names_him(settings):
+    with FakeOllama(answers=("Nazarbayev continued to lead the ruling Nur Otan party.", "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("Which party did Nazarbayev continue to lead?")
+    assert not answer.refused, answer.text
+    first = answer.sentences[0]
+    cited = [c.quote for c in answer.citations if c.n in first.citations]
+    assert cited[0].startswith("He continued to lead the ruling Nur Otan party"), cited  # the case at hand
+    before = "The predecessor Nazarbayev retained control of the Kazakh army through his chairmanship of the National Security Council."
+    assert f"The Spectator: “{before}” [" in first.text and first.text.index(before) < first.text.index("He continued"), first.text
+    assert any(c.quote.strip() == before for c in answer.citations)  # cited too, so its marker opens the passage
+
+
+def test_antecedent_only_for_a_sentence_pointing_back():
+    from bot.quotes import antecedent
+
+    text = "A heading\nWang Yi met Tleuberdi on Monday. He said China was ready to help. Beijing waits. This is new."
+    assert text[slice(*antecedent(text, text.index("He said")))].strip() == "Wang Yi met Tleuberdi on Monday."
+    assert antecedent(text, text.index("Beijing")) is None
+    assert text[slice(*antecedent(text, text.index("This")))].strip() == "Beijing waits."
+    assert antecedent(text, text.index("Wang Yi")) is None  # opens with a name
+    head = "A heading\nHe said hi."
+    assert antecedent(head, head.index("He")) is None  # a heading says nothing of who
