@@ -27,6 +27,7 @@ from .cite import Citation, Citer
 from .conflicts import all_conflicts, quote_sides
 from .glossary import best_quote
 from .guard import is_instruction, without_instructions
+from .quotes import in_their_words
 from .retrieve import Passage
 from .sentences import ends_sentence, quote
 
@@ -94,7 +95,7 @@ class Briefer:
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
         self.said: set[frozenset[str]] = set()  # word sets of the sentences kept so far
-        self.quoted: set[tuple[str, int, int]] = set()  # (article id, start, end) of quoted sentences
+        self.quoted: list[tuple[str, int, int]] = []  # (article id, start, end) of quoted sentences
 
     def _passages(self, queries: list[str]) -> list[Passage]:
         seen, out = set(), []
@@ -121,8 +122,16 @@ class Briefer:
             if isinstance(event, Sentence) and event.sentence.supported:
                 s = event.sentence
                 # A fragment cut off by the token limit is not a claim, however well it matches.
-                if ends_sentence(s.text) and not self._said_before(s.text):
+                if not ends_sentence(s.text) or self._said_before(s.text):
+                    continue
+                if self.bot.settings.answer_style != "quotes":
                     lines.append(Line(s.text, s.citations))
+                # As in answers: the reader gets the sentences the model's line cites, verbatim
+                # (a line had read "some critics argue that this initiative may be used by Beijing
+                # …" from a sentence saying Kazakhstan is more critical of Beijing's ambitions).
+                elif quoted := in_their_words(s, self.citer, self.bot.articles, self.quoted):
+                    # its markers: the sentences quoted, and an antecedent quoted before one
+                    lines.append(Line(quoted.text, [int(n) for n in re.findall(r"” \[(\d+)\]", quoted.text)], inline=True))
         return lines[:MAX_LINES]
 
     def _said_before(self, text: str) -> bool:
@@ -140,7 +149,7 @@ class Briefer:
         span = best_quote(term, self.bot.articles, exclude=self.quoted if once else frozenset())
         if span is None:
             return None
-        self.quoted.add(span)
+        self.quoted.append(span)
         n = self.citer.cite_span(*span)
         aid, s, e = span
         return Line(quote(self.bot.articles[aid].text[s:e], n), [n], inline=True)

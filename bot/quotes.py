@@ -8,6 +8,8 @@ choose further sentences to show; these rules pick which article sentence a read
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -59,11 +61,14 @@ class AfterAnswer:
                 self.quotes.append((f"{self.articles[article_id].outlet}: {quote(text[s:e], n)}", [n]))
 
 
+_CONNECTIVE = re.compile(r"^(?:however|but|and|yet|still|moreover|instead|so),?\s+", re.IGNORECASE)  # "However, this …"
+
+
 def antecedent(text: str, start: int) -> tuple[int, int] | None:
     """The article sentence before the one at `start` when that one opens with a word pointing
     back ("He added …", "This was …"): quoted alone it would not say who or what. None when it
     does not, or when what precedes is a heading (no closing punctuation)."""
-    if not _POINTS_BACK.match(text[start:start + 40].lstrip(" “‘\"'")):
+    if not _POINTS_BACK.match(_CONNECTIVE.sub("", text[start:start + 60].lstrip(" “‘\"'"))):
         return None
     before = [(s, e) for s, e in sentence_spans(text[:start]) if e <= start]
     if before and ends_sentence(text[before[-1][0]:before[-1][1]].rstrip(" “‘\"'")):

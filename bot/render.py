@@ -51,7 +51,10 @@ def markers_html(numbers: Iterable[int], turn: int | str) -> str:
 def sentence_html(s: CitedSentence, turn: int) -> str:
     if s.inline:  # quoted by the program: a term's explanation, or "The sources differ: …"
         kind = "kz-quoted kz-disagree" if _CLAIMS.match(_oneline(s.text)) else "kz-quoted"
-        return f'<div class="{kind}" role="note">{quoted_html(s.text, s.citations, turn)}</div>'
+        # Every marker the program put after a closing quote mark links, also one for the
+        # sentence quoted before another as its antecedent (quotes.antecedent).
+        numbers = set(s.citations) | {int(n) for n in re.findall(r"” \[(\d+)\]", s.text)}
+        return f'<div class="{kind}" role="note">{quoted_html(s.text, numbers, turn)}</div>'
     text, marks = esc(_oneline(s.text)), markers_html(s.citations, turn)
     if s.supported:
         return f'<span class="kz-s">{text}</span>{marks}'

@@ -271,5 +271,7 @@ def test_antecedent_only_for_a_sentence_pointing_back():
     assert antecedent(text, text.index("Beijing")) is None
     assert text[slice(*antecedent(text, text.index("This")))].strip() == "Beijing waits."
     assert antecedent(text, text.index("Wang Yi")) is None  # opens with a name
+    after = "Xi spoke first. However, this does not assume a rift."
+    assert after[slice(*antecedent(after, after.index("However")))].strip() == "Xi spoke first."
     head = "A heading\nHe said hi."
     assert antecedent(head, head.index("He")) is None  # a heading says nothing of who

@@ -431,3 +431,14 @@ def test_a_refusal_with_verified_sentences_shows_them_as_what_the_articles_say()
     assert "figure that no verified sentence gives" in render.meta_html(answer)
     bare = Answer("q", "Declined.", True, [], [], "embedded", "m", {"total": 5.0}, refusal_reason="unverified")
     assert "What the articles do say" not in ui.answer_html(bare, 1)
+
+
+def test_a_quote_standing_for_a_model_sentence_links_its_antecedent_marker_too():
+    """answer_style "quotes": "He has now been arrested for treason." is preceded by the sentence
+    that says who (its own marker, not among the model sentence's citations); both markers link."""
+    text = ("The Spectator: “The head of Kazakhstan’s intelligence services was sacked on 6 January.” [2] "
+            "“He has now been arrested for treason.” [1]")
+    s = CitedSentence(text, [1], supported=True, inline=True, said="Massimov was arrested for treason.")
+    html = render.sentence_html(s, 3)
+    assert html.count('class="kz-cite"') == 2 and 'href="#kz-src-3-2"' in html and 'href="#kz-src-3-1"' in html
+    assert "Massimov was arrested" not in html  # the model's words are not what the reader sees
