@@ -9,7 +9,6 @@ choose further sentences to show; these rules pick which article sentence a read
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from typing import Callable
 
