@@ -37,6 +37,14 @@ class Delta:
 
 
 @dataclass
+class Drafting:
+    """The model is writing a sentence that is shown only once checked (answer_style "quotes"):
+    progress for the reader, who would otherwise see nothing until the quote."""
+
+    words: int
+
+
+@dataclass
 class Sentence:
     sentence: CitedSentence
 

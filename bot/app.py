@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 
 from . import lexicon
 from .answer import (
+    Drafting,
     UNFINISHED,
     Answer,
     Delta,
@@ -267,6 +268,7 @@ class Bot:
         for event in events:
             if isinstance(event, Delta):
                 held.append(event)
+                yield Drafting(len("".join(h.text for h in held).split()))
                 continue
             if event.sentence.supported:
                 if quoted := in_their_words(event.sentence, citer, self.articles, shown):

@@ -102,7 +102,9 @@ def statements(who: set[str], sentences: list[CitedSentence], citations: list[Ci
     """(article id, start, end) of each of the speaker's statements that the answer's verified
     sentences cite, in the answer's order, at most MAX_STATEMENTS. A one-sentence statement
     whose words the sentences citing it already give (overlap ≥ RESTATED) is left out."""
-    mine = [x for x in sentences if x.supported and not x.inline]
+    # The model's sentences, also those shown as the sentences they cite (answer_style "quotes"):
+    # what is left of a statement after the quoted part follows (AfterAnswer.quote).
+    mine = [x for x in sentences if x.supported and (x.said or not x.inline)]
     by_n = {c.n: c for c in citations}
     found: list[tuple[str, int, int]] = []
     for n in dict.fromkeys(n for x in mine for n in x.citations):
@@ -110,7 +112,7 @@ def statements(who: set[str], sentences: list[CitedSentence], citations: list[Ci
         run = statement_of(articles[c.article_id].text, c.start, c.end, who)
         if (len(found) == MAX_STATEMENTS or not run
                 or any(a == c.article_id and s < run[1] and run[0] < e for a, s, e in found)
-                or (run == (c.start, c.end) and overlap(c.quote, " ".join(x.text for x in mine if n in x.citations)) >= RESTATED)):
+                or (run == (c.start, c.end) and overlap(c.quote, " ".join(x.said or x.text for x in mine if n in x.citations)) >= RESTATED)):
             continue
         found.append((c.article_id, *run))
     return found

@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 import gradio as gr
 import yaml
 
-from .answer import Delta, Done, Sentence
+from .answer import Delta, Done, Drafting, Sentence
 from .app import BadInput, Bot
 from .brief import Briefing, briefing, cache_path
 from .cite import CitedSentence
@@ -126,8 +126,10 @@ def make_respond(bot: Bot, n_buttons: int):
                 if isinstance(event, Done):
                     answer = event.answer
                     break
-                if isinstance(event, Delta):
-                    pending += event.text
+                if isinstance(event, Drafting):  # answer_style "quotes": progress until the quote
+                    pending = f"Checking the model's sentence against the articles… ({event.words} words)"
+                elif isinstance(event, Delta):
+                    pending = (pending if not pending.startswith("Checking the model") else "") + event.text
                 elif isinstance(event, Sentence):  # the finished sentence replaces the raw tail, with markers
                     done.append(event.sentence)
                     pending = ""

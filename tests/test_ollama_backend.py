@@ -275,3 +275,13 @@ def test_antecedent_only_for_a_sentence_pointing_back():
     assert after[slice(*antecedent(after, after.index("However")))].strip() == "Xi spoke first."
     head = "A heading\nHe said hi."
     assert antecedent(head, head.index("He")) is None  # a heading says nothing of who
+
+
+def test_in_quotes_a_speakers_statement_goes_on_after_the_quoted_sentence(settings):
+    """The answer quotes the sentence naming Pantucci; his statement goes on in the next one."""
+    with FakeOllama(answers=("Raffaello Pantucci said that Beijing recognizes that some support is needed to stabilize the situation.",
+                             "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("How did Raffaello Pantucci view Russia's intervention?")
+    assert not answer.refused, answer.text
+    assert "said Raffaello Pantucci" in answer.text and "may not be a bad result" in answer.text, answer.text
+    assert answer.text.count("said Raffaello Pantucci") == 1, answer.text  # the quoted part is not repeated

@@ -165,7 +165,8 @@ def test_home_page_intro_examples_and_nothing_leaves_the_machine(page, bot):
 def test_answer_streams_with_citations_and_the_source_shows_the_highlighted_passage(page, bot):
     answer, partials = page.ask("What triggered the protests in Kazakhstan?", on_streaming=lambda _: page.shot("02-streaming"))
     page.shot("03-answer", full_page=True)
-    # Token-by-token: several different partial texts were on screen before the answer finished.
+    # Streaming: several different partial states were on screen before the answer finished (with
+    # answer_style "quotes", the drafting progress and then each checked quote).
     streamed = [p for p in partials if "Searching" not in p]
     assert len(streamed) >= 3, f"answer did not stream (saw {len(streamed)} partial states)"
     expect(answer).to_have_class(re.compile(r"\bkz-done\b"))
