@@ -268,7 +268,7 @@ class Bot:
         for event in events:
             if isinstance(event, Delta):
                 held.append(event)
-                yield Drafting(len("".join(h.text for h in held).split()))
+                yield Drafting(len("".join(h.text for h in held).split()))  # a sentence is a few dozen tokens
                 continue
             if event.sentence.supported:
                 if quoted := in_their_words(event.sentence, citer, self.articles, shown):

@@ -29,7 +29,7 @@ from .glossary import best_quote
 from .guard import is_instruction, without_instructions
 from .quotes import in_their_words
 from .retrieve import Passage
-from .sentences import ends_sentence, quote
+from .sentences import ends_sentence, quote, quote_markers
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
@@ -131,7 +131,7 @@ class Briefer:
                 # …" from a sentence saying Kazakhstan is more critical of Beijing's ambitions).
                 elif quoted := in_their_words(s, self.citer, self.bot.articles, self.quoted):
                     # its markers: the sentences quoted, and an antecedent quoted before one
-                    lines.append(Line(quoted.text, [int(n) for n in re.findall(r"” \[(\d+)\]", quoted.text)], inline=True))
+                    lines.append(Line(quoted.text, quote_markers(quoted.text), inline=True))
         return lines[:MAX_LINES]
 
     def _said_before(self, text: str) -> bool:

@@ -19,6 +19,7 @@ from .brief import Briefing, Line
 from .cite import Citation, CitedSentence
 from .conflicts import Conflict
 from .corpus import Article
+from .sentences import quote_markers
 
 MAX_SHOWN_CHARS = 1000  # of a question in its chat bubble; longer ones are cut there (and refused)
 UNVERIFIED_TIP = "The program could not find this claim in the cited passage. Check the source before relying on it."
@@ -53,7 +54,7 @@ def sentence_html(s: CitedSentence, turn: int) -> str:
         kind = "kz-quoted kz-disagree" if _CLAIMS.match(_oneline(s.text)) else "kz-quoted"
         # Every marker the program put after a closing quote mark links, also one for the
         # sentence quoted before another as its antecedent (quotes.antecedent).
-        numbers = set(s.citations) | {int(n) for n in re.findall(r"” \[(\d+)\]", s.text)}
+        numbers = set(s.citations) | set(quote_markers(s.text))
         return f'<div class="{kind}" role="note">{quoted_html(s.text, numbers, turn)}</div>'
     text, marks = esc(_oneline(s.text)), markers_html(s.citations, turn)
     if s.supported:

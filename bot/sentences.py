@@ -163,6 +163,11 @@ def ends_sentence(text: str) -> bool:
     return bool(_ENDS_SENTENCE.search(text.rstrip()))
 
 
+def quote_markers(text: str) -> list[int]:
+    """The citation numbers of the quotes in `text`, as `quote` writes them (“…” [n])."""
+    return [int(n) for n in re.findall(r"” \[(\d+)\]", text)]
+
+
 def quote(text: str, n: int) -> str:
     """`text` quoted on one line, followed by its citation marker: “…” [n].
 
