@@ -237,18 +237,28 @@ def eval_(split, subset, backend, model, top_k, gate, write_baseline, retrieval_
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the Markdown to a file.")
 @click.option("--refresh", is_flag=True, help="Build anew instead of using the cached briefing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
+@click.option("--html", "as_html", is_flag=True,
+              help="A standalone HTML page instead of Markdown: markers link to the quoted passages (use with -o).")
 @click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
 @friendly
-def brief(output, refresh, as_json, backend):
+def brief(output, refresh, as_json, as_html, backend):
     """A one-page, fully cited briefing for newcomers (cached per index version)."""
     from pathlib import Path
 
     from .app import Bot
     from .brief import briefing
 
+    if as_json and as_html:
+        raise click.UsageError("choose one of --json and --html")
     bot = Bot(load_settings(llm_backend=backend))
     result = briefing(bot, refresh=refresh, progress=lambda step: click.echo(f"… {step}", err=True))
-    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) if as_json else result.markdown()
+    if as_html:
+        from .render import briefing_page
+
+        css = (Path(__file__).parent / "assets" / "ui.css").read_text(encoding="utf-8")
+        text = briefing_page(result, bot.articles, css)
+    else:
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) if as_json else result.markdown()
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)

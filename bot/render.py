@@ -253,16 +253,16 @@ def sources_html(turns: list[dict], articles: dict[str, Article]) -> str:
     return f'<div class="kz-sources">{"".join(groups)}</div>' if groups else EMPTY_SOURCES
 
 
-def intro_html(articles: Iterable[Article]) -> str:
-    """What the corpus covers, generated from the loaded articles."""
+def intro_html(articles: Iterable[Article], subject: str) -> str:
+    """What the corpus covers, generated from its profile's subject and the loaded articles."""
     items = "".join(
         f'<li><span class="kz-intro-title">{esc(a.title)}</span> '
         f'<span class="kz-intro-by">{esc(a.outlet)} · {esc(a.date or "undated")}</span></li>'
         for a in sorted(articles, key=lambda a: (a.date or "9999", a.outlet))
     )
     return (
-        '<div class="kz-intro"><p>This assistant answers questions about the <strong>January 2022 unrest in '
-        "Kazakhstan</strong> and what it meant for China, Russia and the CSTO, using only these articles. "
+        f'<div class="kz-intro"><p>This assistant answers questions about <strong>{esc(subject)}</strong>, '
+        "using only these articles. "
         "Every sentence is checked against the passage it cites; claims the program cannot verify are marked. "
         "Everything runs on this machine.</p>"
         f'<ul class="kz-articles">{items}</ul>'
@@ -349,25 +349,55 @@ def brief_progress_html(step: str | None, done: int, total: int | None, seconds:
 
 
 GLOSSARY_EMPTY = (
-    '<div class="kz-glossary-empty">The glossary explains terms a newcomer trips over (CSTO, 维和, Nur Otan…), '
+    '<div class="kz-glossary-empty">The glossary explains the terms a newcomer trips over (the corpus\'s glossary), '
     "each in one or two sentences cited from the articles. It is built with the briefing: the first time takes "
     "a few minutes on this machine, afterwards it opens at once.</div>"
 )
 
 
-def glossary_html(b: Briefing, articles: dict[str, Article]) -> str:
-    """The glossary panel: each term with its cited explanation, then the sources it cites."""
+def glossary_html(b: Briefing, articles: dict[str, Article], ask: bool = True) -> str:
+    """The glossary panel: each term with its cited explanation, then the sources it cites;
+    `ask`: with the buttons that ask about a term in the chat (not in an exported page)."""
     rows = []
     for term, line in b.glossary:
-        ask = esc(f"What is {term}?")
-        head = (f'<dt><span class="kz-term">{esc(term)}</span>'
-                f'<button type="button" class="kz-term-ask" data-ask="{ask}" title="{ask}">Ask in chat</button></dt>')
+        question = esc(f"What is {term}?")
+        button = f'<button type="button" class="kz-term-ask" data-ask="{question}" title="{question}">Ask in chat</button>'
+        head = f'<dt><span class="kz-term">{esc(term)}</span>{button if ask else ""}</dt>'
         body = (f"<dd>{line_html(line, GLOSSARY_TURN)}</dd>" if line
                 else '<dd class="kz-nodef">The articles do not explain this term.</dd>')
         rows.append(f'<div class="kz-gloss-row">{head}{body}</div>')
     used = _cited(line for _, line in b.glossary if line)
     cards = "".join(citation_html(c, articles.get(c.article_id), GLOSSARY_TURN) for c in b.citations if c.n in used)
-    sources = (f'<details class="kz-group"><summary><span class="kz-turn">Sources</span> of the glossary</summary>{cards}</details>'
-               if cards else "")
+    # open in a page of its own, where a marker's link must land on a visible card
+    sources = (f'<details class="kz-group"{"" if ask else " open"}><summary><span class="kz-turn">Sources</span> of the glossary'
+               f"</summary>{cards}</details>" if cards else "")
     return f'<div class="kz-glossary"><dl class="kz-terms">{"".join(rows)}</dl>{sources}</div>'
 
+
+
+# --- the briefing as a page of its own (bot brief --html) ---------------------------------
+
+BRIEF_TURN = "b"  # anchor key of the exported briefing's source cards
+# The page is read without Gradio: its theme variables, which ui.css uses, get plain values.
+_PAGE_CSS = """
+:root { --body-text-color: #1f2937; --body-text-color-subdued: #6b7280; --color-accent: #2563eb;
+  --color-accent-soft: #dbeafe; --border-color-primary: #d1d5db; --background-fill-secondary: #f9fafb; }
+body { font-family: system-ui, sans-serif; color: var(--body-text-color); max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
+h2 { font-size: 1.05rem; margin-top: 2rem; }
+.kz-src:target { border-color: var(--color-accent); box-shadow: 0 0 0 3px var(--color-accent-soft); }
+"""
+
+
+def briefing_page(b: Briefing, articles: dict[str, Article], css: str) -> str:
+    """The briefing, its glossary and every passage they cite as one standalone HTML page (no
+    script, nothing fetched): each [n] marker is a link to its passage, shown in its paragraph
+    with the quoted words marked, so the page can be sent to a newcomer as it is."""
+    cards = "".join(citation_html(c, articles.get(c.article_id), BRIEF_TURN) for c in briefing_citations(b))
+    glossary = f"<h2>Glossary</h2>{glossary_html(b, articles, ask=False)}" if b.glossary else ""
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{esc(_oneline(b.title))}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{css}{_PAGE_CSS}</style></head><body>'
+        f"{briefing_html(b, BRIEF_TURN)}{glossary}<h2>Sources</h2>"
+        f'<p class="kz-note">Each passage is shown in its paragraph, with the words the briefing quotes marked.</p>'
+        f'<div class="kz-sources">{cards}</div></body></html>\n'
+    )

@@ -47,17 +47,17 @@ from .store import StoreError
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).parent / "assets"
-TITLE = "Kazakhstan, January 2022 — ask the articles"
-EXAMPLES = (
-    "What triggered the protests in Kazakhstan?",
-    "How did China react to the unrest?",
-    "What did Russia and the CSTO do?",
-    "How many people died?",
-    "What does 颜色革命 mean?",
-)
-PLACEHOLDER = "Ask about the January 2022 unrest…"
-EMPTY_PLACEHOLDER = "Please type a question first, e.g. “What did Russia and the CSTO do?”"
-BRIEF_ASKED = "Brief me: a cited overview of the five articles"
+PLACEHOLDER = "Ask a question about the articles…"
+EMPTY_PLACEHOLDER = "Please type a question first, or click one of the examples."
+BRIEF_ASKED = "Brief me: a cited overview of the articles"
+
+
+def corpus_texts(settings: Settings) -> tuple[str, list[str]]:
+    """(page title, example questions) from the corpus profile (`title`, `examples`), so the
+    page speaks of this corpus's story and another corpus brings its own."""
+    profile = settings.profile()
+    title = str(profile.get("title") or f"Ask the articles: {settings.subject()}")
+    return title, [str(q) for q in profile.get("examples") or []]
 
 
 # --- the chat turn -----------------------------------------------------------------------
@@ -311,25 +311,26 @@ def mark_stopped(chat: list) -> list:
 
 def build_app(bot: Bot) -> gr.Blocks:
     """The Blocks app for one shared Bot; launch it with `launch` so the theme and assets apply."""
-    n_buttons = len(EXAMPLES) + 1  # the examples and Brief me: idle while an answer streams
+    title, example_questions = corpus_texts(bot.settings)
+    n_buttons = len(example_questions) + 1  # the examples and Brief me: idle while an answer streams
     accept, respond = make_accept(n_buttons), make_respond(bot, n_buttons)
     accept_brief, brief = make_accept_brief(n_buttons), make_brief(bot, n_buttons)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
         history = gr.State([])  # role/content dicts in plain text, for follow-up rewriting
         turns = gr.State([])  # per answer or briefing: turn number, label, question, citations
         asked = gr.State("")  # the question handed from the accept step to the answer step
 
-        gr.HTML(f'<header class="kz-header"><h1>{esc(TITLE)}</h1></header>', js_on_load=None)
+        gr.HTML(f'<header class="kz-header"><h1>{esc(title)}</h1></header>', js_on_load=None)
         with gr.Accordion("What this assistant knows", open=True, elem_id="kz-about"):
-            gr.HTML(intro_html(bot.articles.values()), js_on_load=None)
+            gr.HTML(intro_html(bot.articles.values(), bot.settings.subject()), js_on_load=None)
             with gr.Row(elem_classes="kz-examples"):
-                examples = [gr.Button(q, size="sm", variant="secondary", elem_classes="kz-example") for q in EXAMPLES]
+                examples = [gr.Button(q, size="sm", variant="secondary", elem_classes="kz-example") for q in example_questions]
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
                 chat = gr.Chatbot(
                     label="Conversation", elem_id="kz-chat", height="62vh", latex_delimiters=[],
                     sanitize_html=True, allow_tags=False, feedback_options=None, buttons=[],
-                    placeholder="Ask a question about the unrest, or click one of the examples above.",
+                    placeholder="Ask a question about the articles, or click one of the examples above.",
                 )
                 with gr.Row(elem_classes="kz-ask"):
                     box = gr.Textbox(
@@ -353,7 +354,7 @@ def build_app(bot: Bot) -> gr.Blocks:
         answering = dict(concurrency_id="answer", show_progress="minimal", show_progress_on=chat)
         # Named endpoints for scripted use (tests/test_load.py): "ask" then "answer" in one session.
         accepted = [gr.on([box.submit, send.click], accept, [box, chat], [chat, asked, *ctrl], queue=False, api_name="ask")]
-        for button, q in zip(examples, EXAMPLES):
+        for button, q in zip(examples, example_questions):
             accepted.append(button.click(lambda c, q=q: accept(q, c), [chat], [chat, asked, *ctrl], queue=False,
                                          api_visibility="private"))
         answer_events = [
@@ -445,7 +446,7 @@ def serve(settings: Settings) -> None:
         launch(demo, settings, quiet=True, prevent_thread_lock=True)
     except OSError as e:
         raise SettingsError(f"cannot listen on {settings.host}:{settings.port} ({e}); pick another with --port") from None
-    print(f"\n  Kazakhstan-2022 chat is running: open {demo.local_url} in your browser (Ctrl+C to stop)\n", flush=True)
+    print(f"\n  The chat is running: open {demo.local_url} in your browser (Ctrl+C to stop)\n", flush=True)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"  note: bound to {settings.host}, so other machines on the network can reach it\n", flush=True)
     demo.block_thread()  # returns on Ctrl+C, after closing the server

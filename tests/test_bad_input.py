@@ -102,7 +102,7 @@ class Session:
     """accept then respond, as Gradio chains them, keeping the session state between questions."""
 
     def __init__(self, bot):
-        n = len(ui.EXAMPLES) + 1
+        n = len(ui.corpus_texts(bot.settings)[1]) + 1  # the examples and Brief me
         self.accept, self.respond = ui.make_accept(n), ui.make_respond(bot, n)
         self.chat, self.history, self.turns, self.sources = [], [], [], ui.EMPTY_SOURCES
 

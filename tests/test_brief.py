@@ -76,3 +76,29 @@ def test_second_request_is_served_from_the_cache(brief, bot):
     again = briefing(bot)
     assert time.perf_counter() - t < 1.0
     assert again.to_json() == b.to_json()
+
+
+@pytest.mark.llm
+def test_bot_brief_exports_a_standalone_page_from_the_cache(brief, bot, tmp_path):
+    """`bot brief --html -o FILE`: the cached briefing as a page whose every marker links to a
+    passage card in it; built already, so the command only renders."""
+    import html
+    import re
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    out = tmp_path / "brief.html"
+    t = time.perf_counter()
+    result = CliRunner().invoke(main, ["brief", "--html", "-o", str(out), "--backend", "embedded"])
+    assert result.exit_code == 0, result.output
+    assert time.perf_counter() - t < 60  # no LLM call: served from the cache
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<script" not in page
+    targets = set(re.findall(r'href="#([^"]+)"', page))
+    assert len(targets) >= 15 and all(f'id="{t}"' in page for t in targets)
+    b, _ = brief
+    assert all(html.escape(s.title) in page for s in b.sections if s.lines)
+    both = CliRunner().invoke(main, ["brief", "--html", "--json"])
+    assert both.exit_code != 0 and "choose one of --json and --html" in both.output

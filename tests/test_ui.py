@@ -29,6 +29,9 @@ CIT = Citation(n=1, article_id="a1", title=ART.title, outlet=ART.outlet, author=
                quote="the quoted claim here.", start=QUOTE_START, end=QUOTE_START + len("the quoted claim here."))
 
 
+N_EXAMPLES = 5  # buttons beside Brief me; the handlers only need their number
+
+
 def _no_raw_tags(html: str) -> None:
     assert "<script" not in html and "<img" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", "")
 
@@ -44,7 +47,9 @@ def test_build_app_constructs_with_the_real_bot():
     config = str(demo.config)
     for article in bot.articles.values():  # the intro is generated from the corpus
         assert ui.esc(article.title) in config
-    for question in ui.EXAMPLES:
+    title, examples = ui.corpus_texts(bot.settings)
+    assert title == "Kazakhstan, January 2022 — ask the articles" and len(examples) == 5  # corpus/profile.yaml
+    for question in examples:
         assert question in config
 
 
@@ -132,8 +137,9 @@ def test_sources_panel_newest_first_and_escaped():
 
 
 def test_intro_lists_articles_escaped():
-    html = ui.intro_html([ART])
+    html = ui.intro_html([ART], f"a subject {EVIL}")
     _no_raw_tags(html)
+    assert "<strong>a subject &lt;script&gt;" in html
     assert "Outlet &amp; Co · undated" in html
 
 
@@ -183,7 +189,7 @@ def _answer(question, refused=False, standalone=None):
 
 def _run(bot, question, history=(), turns=()):
     """Both steps as Gradio chains them: accept (echo the question), then respond (stream)."""
-    n = len(ui.EXAMPLES)
+    n = N_EXAMPLES
     accepted = ui.make_accept(n)(question, [])
     chat, asked = accepted[0], accepted[1]
     return [accepted, *ui.make_respond(bot, n)(asked, chat, list(history), list(turns))]
@@ -270,7 +276,7 @@ def test_stopping_closes_the_pipeline_stream():
         finally:
             closed.append(True)
 
-    respond = ui.make_respond(ScriptedBot(script), len(ui.EXAMPLES))
+    respond = ui.make_respond(ScriptedBot(script), N_EXAMPLES)
     gen = respond("q", [{"role": "assistant", "content": ui.QUEUED_HTML}], [], [])
     next(gen), next(gen), next(gen)
     gen.close()  # what Gradio does when Stop cancels the event
@@ -358,8 +364,22 @@ def test_glossary_panel_lists_terms_with_cited_explanations_and_its_own_sources(
     assert "The articles do not explain this term." in html
 
 
+def test_exported_briefing_page_stands_alone_and_every_marker_lands_on_its_passage():
+    from bot.render import briefing_page
+
+    page = briefing_page(BRIEFING, {"a1": ART}, css=".kz-cite { color: blue; }")
+    _no_raw_tags(page)
+    assert page.startswith("<!doctype html>") and "<title>Briefing &lt;script&gt;" in page
+    assert "http" not in page.replace('"javascript:alert(3)"', "")  # nothing fetched, no unsafe link either
+    assert "kz-term-ask" not in page and "<details class=\"kz-group\" open>" in page  # no chat here: cards shown
+    targets = set(re.findall(r'href="#([^"]+)"', page))
+    assert targets == {"kz-src-b-1", "kz-src-b-2", "kz-src-g-3"}
+    assert all(f'id="{t}"' in page for t in targets)
+    assert "<mark>the quoted claim here.</mark>" in page and ".kz-cite { color: blue; }" in page
+
+
 def _brief_run(build):
-    n = len(ui.EXAMPLES) + 1
+    n = N_EXAMPLES + 1
     chat = ui.make_accept_brief(n)([{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "kept"}])[0]
     turns = [{"turn": 1, "question": "earlier", "citations": [CIT]}]
     return chat, list(ui.make_brief(ScriptedBot([]), n, build=build)(chat, turns))
