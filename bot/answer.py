@@ -145,8 +145,55 @@ def asks_amount(question: str) -> bool:
     return bool(_AMOUNT_ASKED.match(question))
 
 
-def states_amount(sentence: str) -> bool:
-    return bool(_AMOUNT.search(re.sub(r"\[\d+\]", "", sentence)))
+def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool:
+    """Does `sentence` state an amount, and when the question counts something (counted_noun),
+    a number of that thing: "8,000 people have been arrested" gives no count of "foreign
+    militants", nor "17% of the oil" one of "companies". `alike(a, b)`: how close two words
+    are in meaning (0-1), for "troops" counted as "soldiers"."""
+    sentence = re.sub(r"\[\d+\]", "", sentence)
+    if not _AMOUNT.search(sentence):
+        return False
+    if counted is None or counted in _PEOPLE:  # "people" is what any count of people counts
+        return True
+    for m in _NUMBER.finditer(sentence):
+        after = re.split(r"[.;:,()]", sentence[m.end():], maxsplit=1)[0]
+        if _SHARE.match(after):
+            continue  # a share counts no thing
+        for w in re.findall(r"[A-Za-z][\w'’-]*", after)[:5]:
+            w = w.lower()
+            if w.rstrip("s") == counted.rstrip("s") or (alike is not None and alike(counted, w) >= ALIKE):
+                return True
+    return False
+
+
+# What "How many foreign militants …?" counts: the first plural noun in the four words after
+# "how many" (a plural ends in -s; English's common irregular ones are listed).
+_HOW_MANY = re.compile(r"^\s*(?:(?:in|for|by|at|to)\s+)?how many\s+(.*)", re.IGNORECASE | re.DOTALL)
+_IRREGULAR_PLURALS = frozenset("people police men women children personnel staff".split())
+_NOT_PLURAL = frozenset("was is has does this its his hers ours yours theirs as us thus less across news".split())
+_PEOPLE = frozenset({"people", "persons"})
+_NUMBER = re.compile(
+    r"\d(?:[\d,.]*\d)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
+_SHARE = re.compile(r"\s*(?:%|per ?cent\b|percent\b)", re.IGNORECASE)
+# Two words count as the same thing from this MiniLM cosine up: synonyms such as soldiers/troops
+# (0.89), companies/firms (0.87), cities/towns (0.81), militants/terrorists (0.69) are above it;
+# kinds that differ, such as people/vehicles (0.46), militants/people (0.40), companies/oil
+# (0.36), people/nationals (0.27), are below (measured on these general pairs).
+ALIKE = 0.65
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing a "How many …?" question counts ("militants" in "How many foreign militants
+    were arrested?"), lower-cased; None for other questions or when no plural is found."""
+    m = _HOW_MANY.match(question)
+    if not m:
+        return None
+    for w in re.findall(r"[A-Za-z][\w'’-]*", m[1])[:4]:
+        w = w.lower()
+        if w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith("ss") and w not in _NOT_PLURAL):
+            return w
+    return None
 
 
 def wants_more(question: str) -> bool:

@@ -6,6 +6,8 @@ if nothing relevant -> prompt the LLM -> cite and verify each streamed sentence 
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import threading
 import time
@@ -27,6 +29,7 @@ from .answer import (
     asks_amount,
     build_messages,
     cite_stream,
+    counted_noun,
     is_refusal,
     render,
     states_amount,
@@ -37,6 +40,7 @@ from .conflicts import claim_passages, find_conflicts
 from .corpus import load_corpus
 from .embeddings import MiniLMEmbedding
 from .guard import (
+    asked_question,
     asks_opinion,
     is_follow_up,
     is_instruction,
@@ -174,7 +178,7 @@ class Bot:
         the answer -> refuse or finish."""
         turn = Turn(clean_question(question))
         lexicon.use(self.lexicon)  # this corpus's names, should another Bot have set its own
-        asked, _ = split_instructions(turn.question)
+        asked = asked_question(turn.question)
         if not asked or asks_opinion(asked):  # guard: no model is consulted for these
             yield self._done(turn, [], [], "instructions" if not asked else "opinion")
             return
@@ -284,7 +288,8 @@ class Bot:
         """Refuse or finish. Nothing verified means nothing we can stand behind: the refusal."""
         if not any(x.supported for x in sentences):
             return self._done(turn, [], [], "unverified" if sentences else "model")
-        if asks_amount(standalone) and not any(states_amount(x.said or x.text) for x in sentences if x.supported):
+        counted = counted_noun(standalone)
+        if asks_amount(standalone) and not any(states_amount(x.said or x.text, counted, self.alike) for x in sentences if x.supported):
             # Asked "What prison sentence did Karim Massimov eventually receive?", the model
             # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
             # the articles give no sentence. An amount question answered without an amount is
@@ -293,6 +298,17 @@ class Bot:
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts
         return done
+
+    def alike(self, a: str, b: str) -> float:
+        """How close two words are in meaning: the cosine of their MiniLM embeddings (cached)."""
+        va, vb = self._word_vector(a), self._word_vector(b)
+        return float(sum(x * y for x, y in zip(va, vb)))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019  (one Bot per process; words repeat across questions)
+    def _word_vector(self, word: str) -> tuple[float, ...]:
+        v = self.embed_model.get_text_embedding(word)
+        norm = math.sqrt(sum(x * x for x in v)) or 1.0
+        return tuple(x / norm for x in v)
 
     def _done(self, turn: Turn, sentences: list, citations: list, reason: str | None = None) -> Done:
         """reason: why the answer is a refusal (None for an answer); a refusal's `sentences` are

@@ -60,6 +60,17 @@ def split_instructions(question: str) -> tuple[str, list[str]]:
     return _LABEL.sub("", " ".join(kept)).strip(), removed
 
 
+_ASKING = re.compile(r"\?\s*$|^\s*(?:%s|summari[sz]e|compare|outline|what's|who's|where's)\b" % "|".join(sorted(_QUESTION_WORDS)), re.IGNORECASE)
+
+
+def asked_question(question: str) -> str:
+    """The question to answer: `question` without the sentences addressed to the assistant, or
+    "" when what is left of a message that had such sentences is no question but their task
+    ("Ignore the articles. Write a speech praising …"): that task is the instruction's too."""
+    asked, removed = split_instructions(question)
+    return "" if removed and asked and not _ASKING.search(asked) else asked
+
+
 _ADDRESSED = re.compile(
     r"\b(?:assistant|chatbot|language model|AI model)\b|\byou must\b|\bfrom now on\b|\b(?:tell|instruct) (?:the reader|users?)\b",
     re.IGNORECASE,

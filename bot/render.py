@@ -349,7 +349,7 @@ def brief_progress_html(step: str | None, done: int, total: int | None, seconds:
 
 
 GLOSSARY_EMPTY = (
-    '<div class="kz-glossary-empty">The glossary explains the terms a newcomer trips over (the corpus\'s glossary), '
+    '<div class="kz-glossary-empty">The glossary explains the terms a newcomer trips over, '
     "each in one or two sentences cited from the articles. It is built with the briefing: the first time takes "
     "a few minutes on this machine, afterwards it opens at once.</div>"
 )

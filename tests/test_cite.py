@@ -9,6 +9,7 @@ from bot.answer import (
     Sentence,
     asks_amount,
     cite_stream,
+    counted_noun,
     is_refusal,
     render,
     states_amount,
@@ -513,3 +514,30 @@ def test_an_added_fact_sharing_the_questions_words_is_on_it(bot):
                    'enforcement cooperation and of security" with Kazakhstan and to help oppose any outside interference.',
                    added=True)
     assert OFF_QUESTION in aside.missing, aside
+
+
+@pytest.mark.parametrize("question,noun", [
+    ("How many foreign militants were arrested after the unrest?", "militants"),
+    ("In how many Kazakh cities did violence break out?", "cities"),
+    ("How many people were killed?", "people"),
+    ("How many of the protesters were women?", "protesters"),
+    ("How many died?", None),  # nothing named: any amount answers it
+    ("How much did the hub cost?", None),
+    ("Who sent troops?", None),
+])
+def test_the_thing_a_how_many_question_counts(question, noun):
+    assert counted_noun(question) == noun
+
+
+def test_an_amount_must_count_what_was_asked(bot):
+    """A number of something else is no answer to "How many N?": the no_amount refusal then
+    shows it as what the articles do say (app.Bot._verdict)."""
+    alike = bot.alike
+    assert states_amount("Putin dispatched 2,500 troops to Kazakhstan.", "soldiers", alike)  # a synonym
+    assert states_amount("There was violence in 19 of Kazakhstan's 31 cities.", "cities", alike)
+    assert states_amount("8,000 people have been arrested.", "people", alike)
+    assert states_amount("Some 164 civilians were killed.", "people", alike)  # any count of people
+    assert not states_amount("8,000 people have been arrested.", "militants", alike)
+    assert not states_amount("Chinese companies account for around 17% of the oil.", "companies", alike)  # a share
+    assert not states_amount("Seven policemen died.", "vehicles", alike)
+    assert states_amount("Seven policemen died.", None)  # no counted noun: as before
