@@ -132,9 +132,10 @@ _AMOUNT_ASKED = re.compile(
     r"|(?:what|which) (?:[\w'’-]+ ){0,3}?(?:numbers?|percentage|share|proportion|amount|figures?|toll|population|price|cost|sum|fine|total|size|length|sentence)\b)",
     re.IGNORECASE)
 # An amount stated: digits, a number word, or a sentence without a number (life, death).
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+                 r"hundreds?|thousands?|millions?|billions?|dozens?")
 _AMOUNT = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|"
-    r"thousands?|millions?|billions?|dozens?|scores of|half|third|quarter|majority|minority|"
+    rf"\d|\b(?:{_NUMBER_WORDS}|scores of|half|third|quarter|majority|minority|"
     r"life (?:sentence|imprisonment|in prison)|death (?:sentence|penalty))\b",
     re.IGNORECASE)
 
@@ -172,9 +173,7 @@ _HOW_MANY = re.compile(r"^\s*(?:(?:in|for|by|at|to)\s+)?how many\s+(.*)", re.IGN
 _IRREGULAR_PLURALS = frozenset("people police men women children personnel staff".split())
 _NOT_PLURAL = frozenset("was is has does this its his hers ours yours theirs as us thus less across news".split())
 _PEOPLE = frozenset({"people", "persons"})
-_NUMBER = re.compile(
-    r"\d(?:[\d,.]*\d)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
+_NUMBER = re.compile(rf"\d(?:[\d,.]*\d)?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)  # a count: figures, number words
 _SHARE = re.compile(r"\s*(?:%|per ?cent\b|percent\b)", re.IGNORECASE)
 # Two words count as the same thing from this MiniLM cosine up: synonyms such as soldiers/troops
 # (0.89), companies/firms (0.87), cities/towns (0.81), militants/terrorists (0.69) are above it;
