@@ -28,31 +28,20 @@ from .embeddings import MiniLMEmbedding, embed
 from .ingest import run_index
 from .llm import LLMError
 from .retrieve import Retriever
-from .settings import Settings
+from .settings import Settings, SettingsError
 from .store import activate, new_generation, open_store
 
-QUESTIONS = [
-    "What triggered the protests in Kazakhstan?",
-    "How did China react to the unrest?",
-    "What did Russia and the CSTO do?",
-    "How many people died in the unrest?",
-    "What does 颜色革命 mean?",
-    "Who is Karim Massimov?",
-    "Why does Kazakhstan matter to China's Belt and Road Initiative?",
-    "What did Yang Shu say caused the violence?",
-    "Did China offer security help to Kazakhstan?",
-    "How much did Kazakhstan trade with China in 2020?",
-]
-
-
-# Five questions the model answers (not refused before generation), one of them yes/no (a begun answer).
-COLD_QUESTIONS = [
-    "What triggered the protests in Kazakhstan?",
-    "How did China react to the unrest?",
-    "Who is Karim Massimov?",
-    "Why does Kazakhstan matter to China's Belt and Road Initiative?",
-    "Did China offer security help to Kazakhstan?",
-]
+def questions(settings: Settings) -> tuple[list[str], list[str]]:
+    """(questions timed for retrieval and answers, questions timed cold) from the corpus profile
+    (`bench_questions`, `cold_questions`), so that the benchmark carries no corpus in code. Without
+    them: the UI's example questions; cold ones default to the first five, which should be
+    questions the model answers (not refused before generation), one of them yes/no."""
+    profile = settings.profile()
+    timed = [str(q) for q in profile.get("bench_questions") or profile.get("examples") or []]
+    if not timed:
+        raise SettingsError("the corpus profile (corpus/profile.yaml) lists no bench_questions or examples to time")
+    cold = [str(q) for q in profile.get("cold_questions") or timed[:5]]
+    return timed, cold
 
 
 def pct(values: list[float], q: float) -> float:
@@ -99,9 +88,9 @@ def _summary(chunks: int, t: dict) -> dict:
             "ratio_p50": ms["pipeline"][0] / ms["raw"][0], "ratio_with_embedding_p50": ms["with_embedding"][0] / ms["raw"][0]}
 
 
-def bench_retrieval(settings: Settings, repeats: int, synthetic: int) -> dict:
+def bench_retrieval(settings: Settings, repeats: int, synthetic: int, timed: list[str]) -> dict:
     store = open_store(settings)
-    out = {"corpus": _summary(store.count(), _retrieval_times(settings, store, QUESTIONS, repeats))}
+    out = {"corpus": _summary(store.count(), _retrieval_times(settings, store, timed, repeats))}
     with tempfile.TemporaryDirectory() as d:
         s = settings.model_copy(update={"index_dir": Path(d), "chroma_host": None})
         run_index(s, progress=False)
@@ -119,11 +108,11 @@ def bench_retrieval(settings: Settings, repeats: int, synthetic: int) -> dict:
             big.collection.add(ids=[x.node_id for x in nodes], embeddings=vecs.tolist(), documents=[x.text for x in nodes],
                                metadatas=[node_to_metadata_dict(x, remove_text=True, flat_metadata=True) for x in nodes])
         activate(s, big.name)
-        out["50k"] = _summary(big.count(), _retrieval_times(s, open_store(s), QUESTIONS, repeats))
+        out["50k"] = _summary(big.count(), _retrieval_times(s, open_store(s), timed, repeats))
     return out
 
 
-def bench_llm(bot: Bot, repeats: int) -> dict:
+def bench_llm(bot: Bot, repeats: int, timed: list[str]) -> dict:
     """Time to first token and generation speed: through Bot.stream vs llama.cpp directly."""
     name, llm, _ = bot.backend
     if name != "embedded":
@@ -132,16 +121,16 @@ def bench_llm(bot: Bot, repeats: int) -> dict:
     # is a second generation whose dropped sentences would count as time without tokens.
     bot_settings, bot.settings = bot.settings, bot.settings.model_copy(update={"add_fact": False})
     try:
-        return _pipeline_vs_direct(bot, llm, repeats)
+        return _pipeline_vs_direct(bot, llm, repeats, timed)
     finally:
         bot.settings = bot_settings
 
 
-def _pipeline_vs_direct(bot: Bot, llm, repeats: int) -> dict:
+def _pipeline_vs_direct(bot: Bot, llm, repeats: int, timed: list[str]) -> dict:
     llama = llm.llama
     pipe_ttft, pipe_tps, direct_ttft, direct_tps = [], [], [], []
     for i in range(repeats):
-        q = QUESTIONS[i % len(QUESTIONS)]
+        q = timed[i % len(timed)]
         llama.reset()  # no KV-cache reuse between the two measurements
         answer = bot.ask(q)
         if "first_token" not in answer.timings:
@@ -242,16 +231,17 @@ def markdown(r: dict) -> str:
 
 def run(settings: Settings, repeats: int = 3, synthetic: int = 50_000, answers: int = 10, out_dir: Path | None = None,
         cold: int = 5) -> dict:
-    """`cold`: questions for the cold-process figure, at most len(COLD_QUESTIONS) and `answers`."""
+    """`cold`: questions for the cold-process figure, at most the profile's cold questions and `answers`."""
+    timed, cold_questions = questions(settings)
     bot = Bot(settings)
     result = {
         "index": bench_index(settings, max(1, repeats)),
-        "retrieval": bench_retrieval(settings, repeats, synthetic),
-        "llm": bench_llm(bot, repeats) if answers else {"skipped": "answers=0"},
-        "answers": bench_answers(bot, QUESTIONS[:answers]) if answers else {"skipped": "answers=0"},
+        "retrieval": bench_retrieval(settings, repeats, synthetic, timed),
+        "llm": bench_llm(bot, repeats, timed) if answers else {"skipped": "answers=0"},
+        "answers": bench_answers(bot, timed[:answers]) if answers else {"skipped": "answers=0"},
     }
-    n_cold = min(cold, answers, len(COLD_QUESTIONS))
-    result["cold"] = bench_cold(bot, COLD_QUESTIONS[:n_cold]) if n_cold else {"skipped": "no cold questions"}
+    n_cold = min(cold, answers, len(cold_questions))
+    result["cold"] = bench_cold(bot, cold_questions[:n_cold]) if n_cold else {"skipped": "no cold questions"}
     result["cold_ratio"] = result["cold"].get("cold_ratio")
     result["retrieval_ratio"] = result["retrieval"]["50k"]["ratio_p50"]
     result["ttft_ratio"] = result["llm"].get("ttft_ratio")

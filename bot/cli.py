@@ -223,14 +223,16 @@ def serve(host, port, auth, backend, model):
 @click.option("--gate", is_flag=True, help="Exit non-zero when a metric is outside the split's thresholds.")
 @click.option("--write-baseline", is_flag=True, help="Save this run's aggregates as evals/baseline.json (full runs only).")
 @click.option("--retrieval-only", is_flag=True, help="Score retrieval alone, without the LLM.")
+@click.option("--replay", type=click.Path(dir_okay=False), default=None,
+              help="Designing only: replay the model's output recorded in FILE, record what it lacks (--gate and --write-baseline only when FILE is new).")
 @friendly
-def eval_(split, subset, backend, model, top_k, gate, write_baseline, retrieval_only):
+def eval_(split, subset, backend, model, top_k, gate, write_baseline, retrieval_only, replay):
     """Run the gold set through the pipeline and write evals/reports/."""
     from .evaluate import main as run_eval
 
     settings = load_settings(llm_backend=backend, ollama_model=model, top_k=top_k)
     sys.exit(run_eval(settings, subset=subset, gate=gate, write_baseline=write_baseline, retrieval_only=retrieval_only,
-                      split=split))
+                      split=split, replay=Path(replay) if replay else None))
 
 
 @main.command()

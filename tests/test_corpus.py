@@ -255,3 +255,18 @@ def test_the_system_prompt_names_the_corpus_subject_from_its_profile(tmp_path):
     assert other.prompt("system").startswith("You answer questions about the articles provided.")
     (tmp_path / "profile.yaml").write_text("subject: the 2023 floods in Lindau\n", encoding="utf-8")
     assert other.prompt("system").startswith("You answer questions about the 2023 floods in Lindau.")
+
+
+def test_bench_questions_come_from_the_corpus_profile(tmp_path):
+    """`bot bench` times the profile's questions (no corpus in code): bench_questions and
+    cold_questions; without them the UI's examples; with neither, a clear settings error."""
+    from bot.bench import questions
+    from bot.settings import Settings, SettingsError
+
+    timed, cold = questions(Settings(corpus_dir=CORPUS_DIR))
+    assert len(timed) >= 5 and len(cold) == 5 and set(cold) <= set(timed)
+    (tmp_path / "profile.yaml").write_text("subject: a flood\nexamples:\n  - Where did it flood?\n  - Who warned?\n", encoding="utf-8")
+    assert questions(Settings(corpus_dir=tmp_path)) == (["Where did it flood?", "Who warned?"],) * 2
+    (tmp_path / "profile.yaml").write_text("subject: a flood\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="bench_questions"):
+        questions(Settings(corpus_dir=tmp_path))

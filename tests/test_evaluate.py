@@ -437,6 +437,16 @@ def test_baseline_is_only_written_from_a_full_run(settings, capsys):
     assert "full run" in capsys.readouterr().err
 
 
+def test_a_replayed_run_neither_gates_nor_writes_a_baseline(settings, capsys, tmp_path):
+    """Gate and baseline come from real runs: a replay of a recording is refused before any
+    model loads; a new recording (every generation the model's) is a real run."""
+    recording = tmp_path / "rec.jsonl"
+    recording.write_text('{"key": "k", "deltas": ["x"], "complete": true}\n', encoding="utf-8")
+    assert ev.main(settings, split="test", gate=True, replay=recording) == 2
+    assert ev.main(settings, split="dev", write_baseline=True, replay=recording) == 2
+    assert "real runs" in capsys.readouterr().err
+
+
 # --- reports ------------------------------------------------------------------------------------
 
 

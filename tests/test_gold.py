@@ -43,8 +43,8 @@ CATEGORIES = {
     "attribution": "attribution",  # added with the test split: "Who said ...?", "According to whom ...?"
 }
 MIN_TOTAL = 60
-# dev: every category it was designed with has at least 5 items (attribution came later).
-DEV_MIN_PER_CATEGORY = {c: 5 for c in CATEGORIES if c != "attribution"} | {"out_of_corpus": 8, "adversarial": 6}
+# dev: every category has at least 5 items (attribution since 2026-12-03).
+DEV_MIN_PER_CATEGORY = {c: 5 for c in CATEGORIES} | {"out_of_corpus": 8, "adversarial": 6}
 # test: the mix it was written to.
 TEST_MIN_REFUSE = 10
 TEST_MIN_PER_CATEGORY = {"follow_up": 6, "attribution": 8}

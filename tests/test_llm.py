@@ -103,3 +103,29 @@ def test_a_saved_head_state_equals_evaluating_the_head(bot, monkeypatch):
         states.append(llm_module._state_bytes(llama))
     assert states[0] == states[1]  # evaluating the head is deterministic, so a saved state stands for it
     assert llm_module._set_state(llama, states[0], head) and llama.n_tokens == len(head)
+
+
+@pytest.mark.llm
+def test_a_recorded_generation_replays_the_same_text(bot, tmp_path):
+    """`bot eval --replay` (evaluate/replay.py): a recorded request replays its text without the
+    model; a stream the consumer stopped early is continued by the model where it stopped, and
+    the result is the text a whole generation gives."""
+    from bot.evaluate.replay import ReplayLLM
+
+    _, llm, model = bot.backend
+    messages = [ChatMessage(role=MessageRole.SYSTEM, content="Answer in one short sentence."),
+                ChatMessage(role=MessageRole.USER, content="Name three colours of the rainbow.")]
+    whole = "".join(r.delta for r in llm.stream_chat(messages, max_tokens=16))
+    path = tmp_path / "rec.jsonl"
+    first = ReplayLLM(llm, path, model)
+    stream = first.stream_chat(messages, max_tokens=16)
+    part = next(stream).delta
+    stream.close()  # the consumer stops after one token (as the added-fact round does)
+    assert first.misses == 1 and whole.startswith(part)
+    again = ReplayLLM(llm, path, model)
+    assert "".join(r.delta for r in again.stream_chat(messages, max_tokens=16)) == whole
+    assert (again.hits, again.misses) == (1, 0)
+    third = ReplayLLM(object(), path, model)  # no model at all: a complete record needs none
+    assert "".join(r.delta for r in third.stream_chat(messages, max_tokens=16)) == whole
+    other = ReplayLLM(llm, path, "another model")  # the key holds the model: no replay across models
+    assert "".join(r.delta for r in other.stream_chat(messages, max_tokens=16)) == whole and other.misses == 1

@@ -120,9 +120,11 @@ def _settings_json(settings: Settings) -> dict:
 
 def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bool = False, retrieval_only: bool = False,
          bot=None, report_dir: Path | None = None, gold_path: Path | None = None, thresholds_path: Path | None = None,
-         baseline_path: Path | None = None, split: str = "dev", labels_path: Path = LABELS_PATH) -> int:
+         baseline_path: Path | None = None, split: str = "dev", labels_path: Path = LABELS_PATH,
+         replay: Path | None = None) -> int:
     """Run the eval on one split ("dev", "test") or "all"; 0 = done (and gate passed), 1 = gate
-    failed, 2 = bad use. Every item failing raises LLMError. `gold_path` overrides the split's file."""
+    failed, 2 = bad use. Every item failing raises LLMError. `gold_path` overrides the split's file.
+    `replay`: a recording of the model's output to replay and extend (evaluate/replay.py)."""
     from tqdm import tqdm
 
     from ..app import Bot
@@ -134,11 +136,20 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
     items = select(load_gold(gold_path) if gold_path else load_split(split), subset)
     default_thresholds, default_baseline = SPLITS.get(split, (None, THRESHOLDS_PATH, None))[1:]
     thresholds_path, baseline_path = thresholds_path or default_thresholds, baseline_path or default_baseline
+    if replay and replay.exists() and replay.stat().st_size and (gate or write_baseline):
+        # A new recording is a real run (every generation is the model's); a replay is not.
+        print("error: a replayed run neither gates nor writes a baseline: those come from real runs", file=sys.stderr)
+        return 2
     if write_baseline and (subset or retrieval_only):
         print("error: a baseline is written only from a full run of the whole gold set", file=sys.stderr)
         return 2
     t0, code = time.perf_counter(), _code_version()  # the code that is loaded now, not at the end of a long run
     bot = bot or Bot(settings)
+    if replay and not retrieval_only:
+        from .replay import ReplayLLM
+
+        name, llm, model = bot.backend
+        bot._backend = (name, ReplayLLM(llm, replay, f"{name}:{model}:{settings.temperature}"), model)
     weight, labels = idf_weights(bot.articles), load_labels(labels_path)
     results = []
     with _RetrievalLog(bot.retriever) as log:
@@ -160,6 +171,11 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
         "k": settings.top_k, "backend": backend, "model": model,
         "wall_seconds": round(time.perf_counter() - t0, 1), "code": code, "settings": _settings_json(settings),
     }
+    if replay and not retrieval_only:
+        replayed = bot.backend[1]
+        report["replay"] = {"file": str(replay), "replayed": replayed.hits, "generated": replayed.misses}
+        print(f"replay {replay}: {replayed.hits} generations replayed, {replayed.misses} generated "
+              "(latency figures are not a real run's)", file=sys.stderr)
     return finish(report, results, gate=gate, write_baseline=write_baseline, report_dir=report_dir or REPORT_DIR,
                   thresholds_path=thresholds_path, baseline_path=baseline_path)
 
