@@ -653,3 +653,12 @@ def test_bootstrap_interval_brackets_the_value_and_is_reproducible():
     assert ev.bootstrap_ci(results, keys=("fact_recall",), samples=400) == ci
     same = [{"item": ANSWER_ITEM, "metrics": {**RETRIEVAL_NONE, "fact_recall": 1.0, "errors": 0}}] * 10
     assert ev.bootstrap_ci(same, keys=("fact_recall",), samples=50)["fact_recall"] == [1.0, 1.0]
+
+
+def test_a_recording_cut_off_by_a_killed_run_still_loads(tmp_path):
+    """A half-written last line (the recording run was killed) is skipped, not a traceback."""
+    from bot.evaluate.replay import ReplayLLM
+
+    path = tmp_path / "rec.jsonl"
+    path.write_text('{"key": "a", "deltas": ["x"], "complete": true}\n{"key": "b", "del', encoding="utf-8")
+    assert list(ReplayLLM(object(), path, "m").records) == ["a"]

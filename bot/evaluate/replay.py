@@ -33,8 +33,11 @@ class ReplayLLM:
         self.hits = self.misses = 0
         if self.path.exists():
             for line in self.path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
+                try:
                     r = json.loads(line)
+                except ValueError:
+                    continue  # blank, or cut off when a recording run was killed: regenerated if needed
+                if isinstance(r, dict) and {"key", "deltas", "complete"} <= r.keys():
                     old = self.records.get(r["key"])
                     if not old or (r["complete"], len(r["deltas"])) >= (old["complete"], len(old["deltas"])):
                         self.records[r["key"]] = r
@@ -52,6 +55,7 @@ class ReplayLLM:
         if old and (old["complete"], len(old["deltas"])) >= (complete, len(deltas)):
             return
         self.records[key] = record = {"key": key, "deltas": deltas, "complete": complete}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 

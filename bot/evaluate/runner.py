@@ -174,8 +174,8 @@ def main(settings: Settings, subset=None, gate: bool = False, write_baseline: bo
     if replay and not retrieval_only:
         replayed = bot.backend[1]
         report["replay"] = {"file": str(replay), "replayed": replayed.hits, "generated": replayed.misses}
-        print(f"replay {replay}: {replayed.hits} generations replayed, {replayed.misses} generated "
-              "(latency figures are not a real run's)", file=sys.stderr)
+        note = " (latency figures are not a real run's)" if replayed.hits else " (a real run, recorded)"
+        print(f"replay {replay}: {replayed.hits} generations replayed, {replayed.misses} generated{note}", file=sys.stderr)
     return finish(report, results, gate=gate, write_baseline=write_baseline, report_dir=report_dir or REPORT_DIR,
                   thresholds_path=thresholds_path, baseline_path=baseline_path)
 
