@@ -195,6 +195,32 @@ def counted_noun(question: str) -> str | None:
     return None
 
 
+# "What is the population of X?" asks for a figure of one kind: a number of homes flooded does not
+# answer it. Only measures that a sentence names when it gives them; "toll", "size", "length" or
+# "sentence" are stated as "225 killed", "1,100 miles", "ten years" without the word.
+_MEASURE = re.compile(r"^\s*(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:(?:the|its|their|his|her)\s+)?(?:[\w-]+\s+)?"
+                      r"(population|price|cost|fine|salary|budget|revenue|debt)s?\b", re.IGNORECASE)
+
+
+def measured_noun(question: str) -> str | None:
+    """The kind of figure "What is the population of …?" asks for ("population"), lower-cased;
+    None for other questions."""
+    m = _MEASURE.match(question)
+    return m[1].lower() if m else None
+
+
+def names_measure(sentence: str, measure: str | None, alike=None) -> bool:
+    """Does `sentence` say what kind of figure it gives: the asked measure's word or one close to
+    it in meaning ("costs" for "price", "inhabitants" for "population")? True when no measure is asked."""
+    if measure is None:
+        return True
+    for w in re.findall(r"[A-Za-z][\w'’-]*", sentence):
+        w = w.lower()
+        if w.rstrip("s") == measure or (alike is not None and len(w) > 3 and alike(measure, w) >= ALIKE):
+            return True
+    return False
+
+
 def wants_more(question: str) -> bool:
     """May the answer to `question` hold more than one fact? ("How did Beijing respond?"
     yes; "How many soldiers…?", "When…?", "In which town…?" no.)"""

@@ -31,6 +31,8 @@ from .answer import (
     cite_stream,
     counted_noun,
     is_refusal,
+    measured_noun,
+    names_measure,
     render,
     states_amount,
     wants_more,
@@ -288,12 +290,15 @@ class Bot:
         """Refuse or finish. Nothing verified means nothing we can stand behind: the refusal."""
         if not any(x.supported for x in sentences):
             return self._done(turn, [], [], "unverified" if sentences else "model")
-        counted = counted_noun(standalone)
-        if asks_amount(standalone) and not any(states_amount(x.said or x.text, counted, self.alike) for x in sentences if x.supported):
+        counted, measure = counted_noun(standalone), measured_noun(standalone)
+        if asks_amount(standalone) and not any(
+                states_amount(x.said or x.text, counted, self.alike) and names_measure(x.said or x.text, measure, self.alike)
+                for x in sentences if x.supported):
             # Asked "What prison sentence did Karim Massimov eventually receive?", the model
             # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
-            # the articles give no sentence. An amount question answered without an amount is
-            # refused, with the verified sentences shown as what the articles do say.
+            # the articles give no sentence. An amount question answered without an amount (or,
+            # asked for a population or a price, without a figure of that kind) is refused, with
+            # the verified sentences shown as what the articles do say.
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "no_amount")
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts

@@ -10,6 +10,8 @@ from bot.answer import (
     asks_amount,
     cite_stream,
     counted_noun,
+    measured_noun,
+    names_measure,
     is_refusal,
     render,
     states_amount,
@@ -541,3 +543,26 @@ def test_an_amount_must_count_what_was_asked(bot):
     assert not states_amount("Chinese companies account for around 17% of the oil.", "companies", alike)  # a share
     assert not states_amount("Seven policemen died.", "vehicles", alike)
     assert states_amount("Seven policemen died.", None)  # no counted noun: as before
+
+
+@pytest.mark.parametrize("question,measure", [
+    ("What is the population of Almaty?", "population"),
+    ("What was the total cost of the hub?", "cost"),
+    ("What fine did the company pay?", "fine"),
+    ("What share of Kazakhstan's population is Russian?", None),  # a share, not a population
+    ("How many people live in Almaty?", None),  # counted_noun's question
+    ("What did the report conclude?", None),
+])
+def test_the_kind_of_figure_a_what_question_asks_for(question, measure):
+    assert measured_noun(question) == measure
+
+
+def test_a_figure_of_another_kind_does_not_answer_a_measure_question(bot):
+    """Asked a town's population, "about 640 homes had been flooded" states an amount but not a
+    population: the no_amount refusal then shows it as what the articles do say."""
+    alike = bot.alike
+    assert not names_measure("About 640 homes had been flooded, along with 85 shops.", "population", alike)
+    assert names_measure("The city's population is about two million.", "population", alike)
+    assert names_measure("Fuel prices doubled on 1 January.", "price", alike)  # a plural
+    assert names_measure("The hub's price tag was $1bn.", "cost", alike)  # a word close in meaning (0.73)
+    assert names_measure("8,000 people have been arrested.", None)  # no measure asked: as before
