@@ -17,11 +17,24 @@ def settings() -> Settings:
     return Settings.load(path=Path("/nonexistent"), llm_backend="embedded")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true",
+                     help="also run the `full` tier: the broader model-driven checks (./test --full)")
+
+
 def pytest_collection_modifyitems(config, items):
     """The answer-eval gate first, in a fresh process: its answers are then those of
     `bot eval --split test` run on its own (llama.cpp reuses the previous prompt's cache, so what
-    ran before can change a borderline answer), and its sentences match evals/labels.jsonl."""
+    ran before can change a borderline answer), and its sentences match evals/labels.jsonl.
+
+    Tests marked `full` (each model path is also covered by a test that CI runs; these add
+    batteries, load and repeats that cost minutes of generation) run only with --full."""
     items.sort(key=lambda item: item.path.name != "test_eval_gate.py")  # stable: the rest keep their order
+    if not config.getoption("--full"):
+        skip = pytest.mark.skip(reason="full tier: run with ./test --full")
+        for item in items:
+            if "full" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

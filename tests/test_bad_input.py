@@ -73,8 +73,11 @@ def _sound(out: dict) -> None:
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("question", [CONTROL.replace("\x00", ""), RUSSIAN, CHINESE, HTML_Q],
-                         ids=["control-chars", "russian", "chinese", "html"])  # argv cannot carry NUL
+@pytest.mark.parametrize("question", [  # argv cannot carry NUL; one runs in CI, the rest with --full
+    pytest.param(CONTROL.replace("\x00", ""), id="control-chars", marks=pytest.mark.full),
+    pytest.param(RUSSIAN, id="russian", marks=pytest.mark.full),
+    pytest.param(CHINESE, id="chinese"),
+    pytest.param(HTML_Q, id="html", marks=pytest.mark.full)])
 def test_cli_answers_or_refuses_odd_questions(question):
     p = run("ask", "--json", question)
     _no_crash(p)
@@ -86,6 +89,7 @@ def test_cli_answers_or_refuses_odd_questions(question):
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.full  # test_guard's injected-instruction test covers the guard in CI
 def test_cli_does_not_follow_instructions_in_the_question():
     p = run("ask", INJECTION)  # the streaming path: everything the user sees is checked
     _no_crash(p)
@@ -133,6 +137,7 @@ def _text(html: str) -> str:
 
 
 @pytest.mark.timeout(2400)
+@pytest.mark.full  # nine questions through the UI's handlers (about 3 minutes)
 def test_ui_session_survives_the_whole_battery(bot):
     s = Session(bot)
     snapshots = []
@@ -189,6 +194,7 @@ except (ImportError, pytest.skip.Exception):
 
 
 @pytest.mark.browser
+@pytest.mark.full  # test_ui_browser's HTML and follow-up tests drive the same box in CI
 @pytest.mark.skipif(expect is None, reason="playwright is not installed")
 @pytest.mark.timeout(1800)
 def test_browser_bad_inputs_then_a_normal_question(browser, app_url):

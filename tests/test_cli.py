@@ -41,6 +41,7 @@ def test_trigger_question_is_answered_with_a_supporting_citation(bot):
 
 
 @pytest.mark.llm
+@pytest.mark.full  # the gold set's yes/no items take the same answer-lead path in the CI gate
 def test_yes_no_question_gets_what_the_articles_say_not_a_verdict():
     # Unled, the model answered "Yes, China is a member …" here and the answer was refused.
     out = ask_json("Does Kazakhstan trade more with China or with Russia?")
@@ -70,6 +71,7 @@ def test_out_of_corpus_question_is_refused_with_no_citations():
 
 
 @pytest.mark.llm
+@pytest.mark.full  # more cold `bot ask` runs; the CI gate asks both kinds in-process
 @pytest.mark.parametrize("question", ["Who is Karim Massimov?", "How many troops did Putin send to Kazakhstan?"])
 def test_corpus_questions_are_not_refused(question):
     out = ask_json(question)
@@ -109,6 +111,7 @@ def test_missing_index_says_how_to_fix(tmp_path):
     assert p.returncode == 3 and "bot index" in err and "Traceback" not in err
 
 
+@pytest.mark.full  # `bot bench` asks its questions cold and warm several times: minutes
 @pytest.mark.llm
 def test_bench_json_last_line_carries_the_ratios():
     """`bot bench --json` runs every stage (small sizes here) and ends with one JSON line; no timing asserted."""

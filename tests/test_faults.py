@@ -32,6 +32,7 @@ def _env(settings):
 
 
 @pytest.mark.llm  # ends with a real answer from a cold `bot ask`
+@pytest.mark.full  # the corrupted-folder test below takes the same rebuild-and-answer path in CI
 def test_missing_chroma_folder_says_rebuild_and_index_recovers(scratch):
     # Separate processes: chroma keeps an open client per folder inside one process.
     assert cli("index", "--quiet", env=_env(scratch)).returncode == 0

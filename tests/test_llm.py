@@ -71,6 +71,7 @@ def _context_is_fresh(llm) -> None:
 
 
 @pytest.mark.llm
+@pytest.mark.full  # asks one question twice around two others (about 100 s)
 def test_an_answer_does_not_depend_on_what_was_asked_before(bot, tmp_path):
     """Each new prompt starts from the head's state (from memory, from the file, or evaluated),
     so the same question gives the same answer after other questions, in a fresh context, and

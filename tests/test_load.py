@@ -21,7 +21,7 @@ import pytest
 
 from bot.settings import ROOT
 
-pytestmark = pytest.mark.llm
+pytestmark = [pytest.mark.llm, pytest.mark.full]
 
 USERS = 20
 OVERALL_SECONDS = 20 * 60

@@ -138,7 +138,7 @@ def test_a_quote_that_is_not_a_whole_sentence_says_so():
 
 @pytest.mark.llm
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("question", [SEEN, SEEN_ON_TOPIC])
+@pytest.mark.parametrize("question", [SEEN, pytest.param(SEEN_ON_TOPIC, marks=pytest.mark.full)])
 def test_the_seen_question_is_answered_before_any_dispute_is_quoted(bot, question):
     """The question as seen, and said so that the dispute is found at the default floor."""
     answer = bot.ask(question)
