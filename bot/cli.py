@@ -241,9 +241,12 @@ def eval_(split, subset, backend, model, top_k, gate, write_baseline, retrieval_
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
 @click.option("--html", "as_html", is_flag=True,
               help="A standalone HTML page instead of Markdown: markers link to the quoted passages (use with -o).")
+@click.option("--check", is_flag=True,
+              help="Score it against evals/brief_gold_strict.yaml and the audit labels (evals/brief_labels.jsonl); "
+                   "exit 1 when a bound of evals/brief_thresholds.json is missed.")
 @click.option("--backend", type=click.Choice(["auto", "ollama", "embedded"]), default=None)
 @friendly
-def brief(output, refresh, as_json, as_html, backend):
+def brief(output, refresh, as_json, as_html, check, backend):
     """A one-page, fully cited briefing for newcomers (cached per index version)."""
     from pathlib import Path
 
@@ -254,6 +257,18 @@ def brief(output, refresh, as_json, as_html, backend):
         raise click.UsageError("choose one of --json and --html")
     bot = Bot(load_settings(llm_backend=backend))
     result = briefing(bot, refresh=refresh, progress=lambda step: click.echo(f"… {step}", err=True))
+    if check:
+        from .evaluate import brief_check
+
+        unlabelled = Path("evals/reports/brief_unlabelled.jsonl")
+        score, fails = brief_check.check(result, unlabelled_path=unlabelled)
+        click.echo(brief_check.report(score))
+        if score.unlabelled:
+            click.echo(f"\n{len(score.unlabelled)} line(s) without an audit label: {unlabelled} (label them into evals/brief_labels.jsonl)")
+        if fails:
+            click.echo("\nBRIEFING GATE FAILED:\n" + "\n".join(f"  {f}" for f in fails))
+            sys.exit(1)
+        return
     if as_html:
         from .render import briefing_page
 

@@ -50,19 +50,63 @@ def compared_terms(question: str, terms: list[dict]) -> list[dict]:
     return hits if len(hits) == 2 else []
 
 
-def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset()) -> tuple[str, int, int] | None:
+# A sentence opening with "This", "He", "They", "It sent …" points outside itself: quoted alone,
+# as an explanation or a person's introduction, the reader cannot tell what it is about ("This
+# was particularly evident …" had introduced Xi Jinping). The empty "it" of "It was only a week
+# later that …" points nowhere and is allowed.
+_REFERS_BACK = re.compile(r"^[\W_]*(?:(?:this|these|that|those)(?!\s+(?:time|year|week|month|day|morning|evening|weekend)\b)|"
+                          r"such|he|she|his|her|they|their|them|its|the (?:latter|former)|"
+                          r"it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b))\b", re.I)
+# A sentence that says what the term is gets this much on top of its cosine with the term's
+# query: enough to win over a sentence that merely names the term ("The government of President
+# Tokayev has survived …" for the CSTO), not enough to pick an off-topic one.
+DEFINES = 0.10
+
+
+def refers_back(text: str) -> bool:
+    """Does `text` open with a pronoun or "This"/"Such" whose referent lies before it?"""
+    return bool(_REFERS_BACK.match(text))
+
+
+def defines(text: str, names: list[str]) -> bool:
+    """Does `text` say what one of `names` is: an apposition ("Massimov, the head of …") or a
+    copula ("The SCO is a regional body …")? A post before the name ("President Xi") is not
+    enough: a photo caption ("Chinese President Xi Jinping and then Kazakh President Nursultan
+    Nazarbayev in 2013.") has one and tells the reader nothing."""
+    for m in names:
+        n = re.escape(m)
+        if re.search(rf"(?<!\w){n}(?:\s*\([^)]*\))?,\s+(?:a|an|the|who|which|whose|[\w-]+['’]s)\b", text, re.I) \
+                or re.search(rf"(?<!\w){n}(?:\s*\([^)]*\))?\s+(?:is|was|are|were|has been|had been)\s+(?:a|an|the|one)\b", text, re.I):
+            return True
+    return False
+
+
+def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset(), introduce: bool = False) -> tuple[str, int, int] | None:
     """(article id, start, end) of the sentence that explains `term` best: one containing a
-    `match` phrase (the term in full preferred), closest in meaning to the term's `query`."""
+    `match` phrase (the term in full preferred), closest in meaning to the term's `query`.
+
+    `introduce` (the briefing, where the quote stands alone for a newcomer): not a sentence
+    opening with a reference to what came before it (`refers_back`, unless nothing else names
+    the term), and a sentence that says what the term is (`defines`) preferred. Answers keep
+    the plain choice until that is measured on the gold set's dev split."""
     candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
                   if any(m.lower() in a.text[s:e].lower() for m in _names(term))
                   and ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e])
                   and (a.id, s, e) not in exclude]
     full = [c for c in candidates if term["term"].lower() in articles[c[0]].text[c[1]:c[2]].lower()]
     candidates = full or candidates
+    if introduce:
+        candidates = [c for c in candidates if not refers_back(articles[c[0]].text[c[1]:c[2]])] or candidates
     if not candidates:
         return None
     q = embed_cached(term["query"])
-    return max(candidates, key=lambda c: float(embed_cached(articles[c[0]].text[c[1]:c[2]]) @ q))
+    names = [term["term"], *_names(term)]
+
+    def fit(c: tuple[str, int, int]) -> float:
+        text = articles[c[0]].text[c[1]:c[2]]
+        return float(embed_cached(text) @ q) + (DEFINES if introduce and defines(text, names) else 0.0)
+
+    return max(candidates, key=fit)
 
 
 def explanation(term: dict, articles: dict[str, Article], said: list[str]) -> tuple[str, int, int] | None:
@@ -81,3 +125,16 @@ def explanation(term: dict, articles: dict[str, Article], said: list[str]) -> tu
             return span
         used.add(span)
     return None
+
+
+def closest_sentence(query: str, articles: dict[str, Article]) -> tuple[str, int, int] | None:
+    """(article id, start, end) of the whole article sentence closest in meaning to `query`
+    that opens with no reference to what came before it: the briefing's quote for a planned
+    topic its written lines left out."""
+    q = embed_cached(query)
+    candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
+                  if ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e]) and not refers_back(a.text[s:e])]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: float(embed_cached(articles[c[0]].text[c[1]:c[2]]) @ q))
+

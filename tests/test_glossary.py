@@ -88,3 +88,31 @@ def test_other_questions_compare_no_terms(bot, question):
     from bot.glossary import compared_terms
 
     assert compared_terms(question, bot.terms) == []
+
+
+def test_an_introduction_in_the_briefing_neither_points_back_nor_merely_names(bot):
+    """Quoted alone for a newcomer (the briefing), a sentence opening "This was …" cannot be
+    read, and one that says what the term is beats one that only names it."""
+    from bot.glossary import defines, refers_back
+
+    xi = {"term": "Xi Jinping", "match": ["Xi Jinping", "Xi "], "query": "Xi Jinping message to Tokayev supporting him against colour revolution"}
+    plain = best_quote(xi, bot.articles)
+    intro = best_quote(xi, bot.articles, introduce=True)
+    assert not refers_back(bot.articles[intro[0]].text[intro[1]:intro[2]])
+    if refers_back(bot.articles[plain[0]].text[plain[1]:plain[2]]):
+        assert intro != plain
+    assert refers_back("This was particularly evident in a verbal message.") and refers_back("He has now been arrested.")
+    assert not refers_back("It was only a week later that Wang Yi spoke.") and not refers_back("This time, anger boiled over.")
+    assert defines("Karim Massimov, the head of the National Security Committee, was arrested.", ["Massimov"])
+    assert defines("The SCO is a regional body founded by China.", ["SCO"])
+    assert defines("Wang Yi, the Chinese foreign minister, spoke.", ["Wang Yi"])
+    assert not defines("Chinese President Xi Jinping and then Kazakh President Nursultan Nazarbayev in 2013.", ["Nazarbayev"])
+    assert not defines("Putin sent 2,500 troops.", ["Putin"])
+
+
+def test_a_planned_topic_gets_its_closest_whole_sentence(bot):
+    from bot.glossary import closest_sentence, refers_back
+
+    aid, s, e = closest_sentence("Kazakhstan total trade with China was $21 billion in 2020", bot.articles)
+    text = bot.articles[aid].text[s:e]
+    assert "21 billion" in text and not refers_back(text)

@@ -1,0 +1,172 @@
+"""`bot brief --check`: score a briefing against the strict briefing gold (evals/brief_gold_strict.yaml).
+
+Four numbers a newcomer's briefing answers for (issue "A briefing a newcomer learns from"):
+- coverage: the share of must-have facts found in their own section (a fact elsewhere does
+  not count: a timeline event under "Key people" does not teach the order of events);
+- false lines: shown lines labelled false in the hand audit (evals/brief_labels.jsonl), plus
+  any line holding a `must_not_appear` phrase;
+- off-section lines: labelled true but not on their section's subject;
+- dangling references: a shown sentence that opens with a pronoun or "This" whose referent
+  lies outside it ("This was particularly evident…").
+Labels are keyed by section and line text so they carry over between builds; a line without one
+is listed as unlabelled (written to evals/reports/brief_unlabelled.jsonl for labelling).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..settings import ROOT
+
+GOLD = ROOT / "evals" / "brief_gold_strict.yaml"
+LABELS = ROOT / "evals" / "brief_labels.jsonl"
+THRESHOLDS = ROOT / "evals" / "brief_thresholds.json"
+GLOSSARY = "Glossary"
+LABEL_VALUES = ("true", "false", "off_section")
+
+# A sentence opening with one of these points outside itself. "It is/was …" is mostly the
+# empty "it" of "It was only a week later that …", and "This time" means these events: not counted.
+_DANGLING = re.compile(r"^(?:(?:this|these|that|those)(?!\s+(?:time|year|week|month|day)\b)|such|he|she|his|her|they|their|them|its|"
+                       r"the latter|the former|it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b))\b",
+                       re.IGNORECASE)
+_QUOTED = re.compile(r"“([^”]+)”")
+
+
+@dataclass
+class BriefScore:
+    facts: int = 0
+    found: int = 0
+    by_section: dict[str, list[int]] = field(default_factory=dict)  # title -> [found, facts]
+    missing: list[str] = field(default_factory=list)  # "section: fact id"
+    lines: int = 0
+    false: list[str] = field(default_factory=list)
+    off_section: list[str] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)  # "phrase | line"
+    dangling: list[str] = field(default_factory=list)
+    unlabelled: list[dict] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return self.found / self.facts if self.facts else 0.0
+
+    def metrics(self) -> dict:
+        return {"coverage": round(self.coverage, 3), "facts": self.facts, "found": self.found, "lines": self.lines,
+                "false_lines": len(self.false) + len(self.forbidden), "off_section_lines": len(self.off_section),
+                "dangling_references": len(self.dangling), "unlabelled_lines": len(self.unlabelled)}
+
+
+def norm(text: str) -> str:
+    """Text as matched and as keyed: one space, straight apostrophes and quotes, lower case."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split()).lower()
+
+
+def load_gold(path: Path = GOLD) -> dict:
+    gold = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for title, facts in gold["sections"].items():
+        for f in facts:
+            if not f.get("any") and not f.get("all"):
+                raise ValueError(f"{path.name}: fact {title}/{f.get('id')} has neither `any` nor `all`")
+    return gold
+
+
+def load_labels(path: Path = LABELS) -> dict[tuple[str, str], str]:
+    labels: dict[tuple[str, str], str] = {}
+    if path.exists():
+        for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not raw.strip():
+                continue
+            row = json.loads(raw)
+            if row["label"] not in LABEL_VALUES:
+                raise ValueError(f"{path.name} line {n}: label must be one of {', '.join(LABEL_VALUES)}")
+            labels[(row["section"], norm(row["text"]))] = row["label"]
+    return labels
+
+
+def sections_of(briefing) -> dict[str, list[str]]:
+    """Section title -> its shown line texts; the glossary as "term: explanation"."""
+    out = {s.title: [l.text for l in s.lines] for s in briefing.sections}
+    out[GLOSSARY] = [f"{term}: {line.text}" for term, line in briefing.glossary if line]
+    return out
+
+
+def dangling(text: str) -> bool:
+    """Does a shown line open a sentence with a reference to something outside it? A line of
+    quotes is judged by its quoted sentences; a line in the model's words by its own start."""
+    quoted = _QUOTED.findall(text)
+    if not quoted:
+        quoted = [re.sub(r"^[^:]{1,60}:\s+", "", text)]  # "Term: …" or "Outlet: …"
+    return any(_DANGLING.match(q.strip().lstrip("\"'…. ")) for q in quoted)
+
+
+def _has(text: str, phrase: str) -> bool:
+    return norm(phrase) in text
+
+
+def score(briefing, gold: dict, labels: dict[tuple[str, str], str]) -> BriefScore:
+    result = BriefScore()
+    shown = sections_of(briefing)
+    for title, facts in gold["sections"].items():
+        body = norm(" ".join(shown.get(title, [])))
+        got = 0
+        for f in facts:
+            ok = (not f.get("any") or any(_has(body, v) for v in f["any"])) and all(_has(body, v) for v in f.get("all") or [])
+            got += ok
+            if not ok:
+                result.missing.append(f"{title}: {f['id']}")
+        result.by_section[title] = [got, len(facts)]
+        result.facts += len(facts)
+        result.found += got
+    for title, lines in shown.items():
+        for text in lines:
+            result.lines += 1
+            key = norm(text)
+            for bad in gold.get("must_not_appear", []):
+                if _has(key, bad["text"]):
+                    result.forbidden.append(f"{bad['text']} | {text}")
+            if dangling(text):
+                result.dangling.append(text)
+            label = labels.get((title, key))
+            if label is None:
+                result.unlabelled.append({"section": title, "text": text, "label": None})
+            elif label == "false":
+                result.false.append(text)
+            elif label == "off_section":
+                result.off_section.append(text)
+    return result
+
+
+def gate(metrics: dict, thresholds: dict) -> list[str]:
+    """Bounds not met: `min` and `max` per metric name, as in evals/thresholds.json."""
+    fails = [f"{k} = {metrics[k]} < min {v}" for k, v in thresholds.get("min", {}).items() if metrics[k] < v]
+    fails += [f"{k} = {metrics[k]} > max {v}" for k, v in thresholds.get("max", {}).items() if metrics[k] > v]
+    return fails
+
+
+def report(result: BriefScore) -> str:
+    m = result.metrics()
+    out = [f"Briefing check: coverage {m['coverage']:.3f} ({m['found']} of {m['facts']} must-have facts in their section), "
+           f"{m['lines']} lines: {m['false_lines']} false, {m['off_section_lines']} off-section, "
+           f"{m['dangling_references']} dangling references, {m['unlabelled_lines']} unlabelled", ""]
+    out += [f"  {t}: {g} of {n}" for t, (g, n) in result.by_section.items()]
+    for name, items in (("missing", result.missing), ("false", result.false), ("must not appear", result.forbidden),
+                        ("off-section", result.off_section), ("dangling", result.dangling)):
+        if items:
+            out += ["", f"{name}:"] + [f"  - {x}" for x in items]
+    return "\n".join(out)
+
+
+def check(briefing, gold_path: Path = GOLD, labels_path: Path = LABELS, thresholds_path: Path = THRESHOLDS,
+          unlabelled_path: Path | None = None) -> tuple[BriefScore, list[str]]:
+    """Score `briefing`, write its unlabelled lines for the audit, and gate when bounds exist."""
+    result = score(briefing, load_gold(gold_path), load_labels(labels_path))
+    if unlabelled_path is not None:
+        unlabelled_path.parent.mkdir(parents=True, exist_ok=True)
+        unlabelled_path.write_text("".join(json.dumps(u, ensure_ascii=False) + "\n" for u in result.unlabelled), encoding="utf-8")
+    bounds = json.loads(thresholds_path.read_text(encoding="utf-8")) if thresholds_path.exists() else {}
+    return result, gate(result.metrics(), bounds)

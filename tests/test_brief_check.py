@@ -1,0 +1,96 @@
+"""The briefing check (`bot brief --check`): coverage per section, false and off-section lines from
+the audit labels, forbidden phrases, dangling references; and the strict gold file itself."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from bot.brief import Briefing, Line, Section
+from bot.corpus import load_corpus
+from bot.evaluate import brief_check as bc
+from bot.settings import ROOT
+
+GOLD = {
+    "sections": {
+        "What happened": [
+            {"id": "start", "fact": "Protests began on 2 January in Zhanaozen.", "any": ["Zhanaozen"], "all": ["January 2"]},
+            {"id": "almaty", "fact": "They spread to Almaty.", "any": ["Almaty"]},
+        ],
+        "Key people and organisations": [
+            {"id": "massimov", "fact": "Massimov headed the National Security Committee.", "all": ["Massimov"],
+             "any": ["National Security Committee", "intelligence"]},
+        ],
+        "Glossary": [{"id": "csto", "fact": "The CSTO is a Russian-led military alliance.", "any": ["military alliance", "security bloc"]}],
+    },
+    "must_not_appear": [{"text": "China sent troops", "why": "Russia did"}],
+}
+
+
+def _briefing() -> Briefing:
+    happened = Section("What happened", [
+        Line("WSJ: “The first demonstrations began on January 2 in Zhanaozen.” [1]", [1], inline=True),
+        Line("China sent troops to Almaty.", [2]),  # false, and a forbidden phrase
+    ])
+    people = Section("Key people and organisations", [
+        Line("Karim Massimov: FT: “This was a blow to the security services.” [3]", [3], inline=True),  # dangling
+        Line("Almaty is the former capital.", [4]),  # true but off the section
+    ])
+    glossary = [("CSTO", Line("Spectator: “The CSTO, a Russian-led military alliance, sent troops.” [5]", [5], inline=True)),
+                ("SCO", None)]
+    return Briefing("B", [happened, people], glossary, [], "m", "g")
+
+
+def test_a_fact_counts_only_in_its_own_section_and_with_all_its_parts():
+    result = bc.score(_briefing(), GOLD, {})
+    assert result.by_section == {"What happened": [2, 2], "Key people and organisations": [0, 1], "Glossary": [1, 1]}
+    assert result.missing == ["Key people and organisations: massimov"]  # named, but no role: "This was a blow…"
+    assert round(result.coverage, 3) == 0.75
+
+
+def test_labels_forbidden_phrases_and_dangling_references_are_counted():
+    labels = {("What happened", bc.norm("China sent troops to Almaty.")): "false",
+              ("Key people and organisations", bc.norm("Almaty is the former capital.")): "off_section"}
+    result = bc.score(_briefing(), GOLD, labels)
+    m = result.metrics()
+    assert m["lines"] == 5
+    assert result.false == ["China sent troops to Almaty."] and len(result.forbidden) == 1
+    assert m["false_lines"] == 2 and m["off_section_lines"] == 1
+    assert result.dangling == ["Karim Massimov: FT: “This was a blow to the security services.” [3]"]
+    assert m["unlabelled_lines"] == 3  # keyed by section and text: the other three have no label
+    assert bc.gate(m, {"min": {"coverage": 0.9}, "max": {"false_lines": 0}}) == ["coverage = 0.75 < min 0.9", "false_lines = 2 > max 0"]
+
+
+def test_the_empty_it_of_a_cleft_is_not_a_dangling_reference():
+    assert not bc.dangling("FT: “It was only a week later that Wang Yi spoke.” [1]")
+    assert bc.dangling("FT: “It deployed troops within days.” [1]")
+    assert bc.dangling("These figures are disputed.")
+    assert not bc.dangling("The Spectator: “Thousands were arrested.” [2]")
+
+
+def test_labels_carry_over_whatever_the_quotes_and_spaces(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps({"section": "What happened", "text": "A  ‘quoted’ line.", "label": "true"}) + "\n", encoding="utf-8")
+    assert bc.load_labels(path) == {("What happened", "a 'quoted' line."): "true"}
+    path.write_text(json.dumps({"section": "S", "text": "x", "label": "maybe"}) + "\n", encoding="utf-8")
+    try:
+        bc.load_labels(path)
+    except ValueError as e:
+        assert "label must be one of" in str(e)
+    else:
+        raise AssertionError("a bad label was accepted")
+
+
+def test_the_strict_gold_has_forty_facts_in_the_briefing_sections_from_real_articles():
+    gold = bc.load_gold()
+    spec = yaml.safe_load((ROOT / "prompts" / "brief.yaml").read_text(encoding="utf-8"))
+    titles = {s["title"] for s in spec["sections"]} | {spec["disputed_title"], bc.GLOSSARY}
+    assert set(gold["sections"]) <= titles, set(gold["sections"]) - titles
+    facts = [f for fs in gold["sections"].values() for f in fs]
+    assert len(facts) >= 40
+    assert len({f["id"] for f in facts}) == len(facts), "fact ids must be unique"
+    articles = {a.id for a in load_corpus(ROOT / "corpus")}
+    for f in facts:
+        assert f["fact"].strip() and {s.strip() for s in str(f["source"]).split(",")} <= articles, f
+    assert len(gold["must_not_appear"]) >= 5
