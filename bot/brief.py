@@ -149,25 +149,22 @@ class Briefer:
         """The article sentence that best explains a term, quoted as is; `once`: not a
         sentence already quoted in the sections (the glossary stands on its own)."""
         span = best_quote(term, self.bot.articles, exclude=self.quoted if once else frozenset(), introduce=True)
-        if span is None:
-            return None
-        self.quoted.append(span)
-        n = self.citer.cite_span(*span)
-        aid, s, e = span
-        return Line(quote(self.bot.articles[aid].text[s:e], n), [n], inline=True)
+        return None if span is None else self._quoted(span)
 
     def _quote_for_topic(self, query: str) -> Line | None:
         """The article sentence closest to one of a section's planned topics (its `queries`),
-        quoted; None when it is quoted already or repeats a line."""
+        quoted with its outlet; None when it is quoted already or repeats a line."""
         span = closest_sentence(query, self.bot.articles)
-        if span is None or span in self.quoted:
+        if span is None or span in self.quoted or self._said_before(self.bot.articles[span[0]].text[span[1]:span[2]]):
             return None
-        aid, s, e = span
-        if self._said_before(self.bot.articles[aid].text[s:e]):
-            return None
+        return self._quoted(span, f"{self.bot.articles[span[0]].outlet}: ")
+
+    def _quoted(self, span: tuple[str, int, int], prefix: str = "") -> Line:
+        """A line quoting one article sentence, cited and remembered as quoted."""
         self.quoted.append(span)
         n = self.citer.cite_span(*span)
-        return Line(f"{self.bot.articles[aid].outlet}: {quote(self.bot.articles[aid].text[s:e], n)}", [n], inline=True)
+        aid, s, e = span
+        return Line(prefix + quote(self.bot.articles[aid].text[s:e], n), [n], inline=True)
 
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])

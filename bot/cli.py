@@ -260,7 +260,7 @@ def brief(output, refresh, as_json, as_html, check, backend):
     if check:
         from .evaluate import brief_check
 
-        unlabelled = Path("evals/reports/brief_unlabelled.jsonl")
+        unlabelled = brief_check.UNLABELLED
         score, fails = brief_check.check(result, unlabelled_path=unlabelled)
         click.echo(brief_check.report(score))
         if score.unlabelled:

@@ -58,8 +58,8 @@ _REFERS_BACK = re.compile(r"^[\W_]*(?:(?:this|these|that|those)(?!\s+(?:time|yea
                           r"such|he|she|his|her|they|their|them|its|the (?:latter|former)|"
                           r"it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b))\b", re.I)
 # A sentence that says what the term is gets this much on top of its cosine with the term's
-# query: enough to win over a sentence that merely names the term ("The government of President
-# Tokayev has survived …" for the CSTO), not enough to pick an off-topic one.
+# query: enough to win over a sentence that merely names the term in passing, not enough to pick
+# an off-topic one (a guess, not tuned: measured only on the briefing, evals/DECISIONS.md).
 DEFINES = 0.10
 
 

@@ -26,10 +26,12 @@ from ..settings import ROOT
 GOLD = ROOT / "evals" / "brief_gold_strict.yaml"
 LABELS = ROOT / "evals" / "brief_labels.jsonl"
 THRESHOLDS = ROOT / "evals" / "brief_thresholds.json"
+UNLABELLED = ROOT / "evals" / "reports" / "brief_unlabelled.jsonl"  # lines to audit, written by `bot brief --check`
 GLOSSARY = "Glossary"
 LABEL_VALUES = ("true", "false", "off_section")
 
-# A sentence opening with one of these points outside itself. "It is/was …" is mostly the
+# The metric's own reading, kept apart from the pipeline's (glossary.refers_back) so that the
+# briefing is not scored by the rule that built it. A sentence opening with one of these points outside itself. "It is/was …" is mostly the
 # empty "it" of "It was only a week later that …", and "This time" means these events: not counted.
 _DANGLING = re.compile(r"^(?:(?:this|these|that|those)(?!\s+(?:time|year|week|month|day)\b)|such|he|she|his|her|they|their|them|its|"
                        r"the latter|the former|it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b))\b",
