@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
@@ -24,6 +25,7 @@ from . import lexicon
 from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
 from .cite import Citation, Citer
+from .embeddings import embed
 from .conflicts import all_conflicts, quote_sides
 from .glossary import best_quote, closest_sentence
 from .guard import is_instruction, without_instructions
@@ -96,6 +98,8 @@ class Briefer:
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
         self.said: set[frozenset[str]] = set()  # word sets of the sentences kept so far
         self.quoted: list[tuple[str, int, int]] = []  # (article id, start, end) of quoted sentences
+        # Each section's planned topics as MiniLM vectors: where a written line belongs.
+        self.plans = {spec["title"]: embed(spec["queries"]) for spec in self.spec["sections"]}
 
     def _passages(self, queries: list[str]) -> list[Passage]:
         seen, out = set(), []
@@ -108,7 +112,17 @@ class Briefer:
         # As in answers: planted instructions in article text are neither shown nor citable.
         return [replace(p, text=without_instructions(p.text)) for p in out[:MAX_PASSAGES]]
 
-    def _write(self, instruction: str, queries: list[str]) -> list[Line]:
+    def _belongs(self, title: str, text: str) -> bool:
+        """A written line stays in its section unless another section plans its topic more
+        closely: the model, given passages that also touch other sections, wrote "Russia and the
+        CSTO" lines about China's own peacekeeping (cosine 0.33-0.40 to that section's topics,
+        0.40-0.51 to China's). The quoted words are compared, not the outlet prefix."""
+        words = " ".join(re.findall(r"“(.+?)”\s*\[\d+\]", text)) or text
+        v = embed([words])[0]
+        fit = {t: float(np.max(plan @ v)) for t, plan in self.plans.items()}
+        return fit.get(title, 0.0) >= max(fit.values())
+
+    def _write(self, title: str, instruction: str, queries: list[str]) -> list[Line]:
         passages = self._passages(queries)
         self.citer.set_passages(passages)
         _, llm, _ = self.bot.backend
@@ -129,9 +143,12 @@ class Briefer:
                 # As in answers: the reader gets the sentences the model's line cites, verbatim
                 # (a line had read "some critics argue that this initiative may be used by Beijing
                 # …" from a sentence saying Kazakhstan is more critical of Beijing's ambitions).
-                elif quoted := in_their_words(s, self.citer, self.bot.articles, self.quoted):
-                    # its markers: the sentences quoted, and an antecedent quoted before one
-                    lines.append(Line(quoted.text, quote_markers(quoted.text), inline=True))
+                elif quoted := in_their_words(s, self.citer, self.bot.articles, taken := list(self.quoted)):
+                    # its markers: the sentences quoted, and an antecedent quoted before one; a line
+                    # left out for another section leaves its sentences free for that section
+                    if self._belongs(title, quoted.text):
+                        self.quoted[:] = taken
+                        lines.append(Line(quoted.text, quote_markers(quoted.text), inline=True))
         return lines[:MAX_LINES]
 
     def _said_before(self, text: str) -> bool:
@@ -180,7 +197,7 @@ class Briefer:
             if progress:
                 progress(spec["title"])
             task = self.spec["instruction"].format(title=spec["title"], task=spec["task"])
-            lines = self._write(task, spec["queries"])
+            lines = self._write(spec["title"], task, spec["queries"])
             # Whoever the written lines leave out is introduced by a quoted article sentence.
             for entity in spec.get("entities", []):
                 named = any(m.lower() in line.text.lower() for line in lines for m in entity["match"])

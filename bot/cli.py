@@ -24,7 +24,7 @@ _ERRORS = {2: (("app", "BadInput"), ("corpus", "CorpusError")),
            3: (("llm", "LLMError"), ("store", "StoreError"), ("model_file", "ModelFileError"))}
 
 
-def _exit_code(e: Exception) -> int | None:
+def exit_code(e: Exception) -> int | None:
     if isinstance(e, SettingsError):
         return 2
     for code, names in _ERRORS.items():
@@ -45,7 +45,7 @@ def friendly(fn):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except Exception as e:
-            code = _exit_code(e)
+            code = exit_code(e)
             if code is None:
                 raise
             _fail(str(e), code)
@@ -115,68 +115,58 @@ def _question_arg(question: str) -> str:
 @click.option("-k", "--top-k", type=int, default=None, help="Passages to retrieve.")
 @click.option("--strict/--no-strict", default=None,
               help="Leave out sentences the sources do not support (the default), or show them marked unverified.")
+@click.option("--local", is_flag=True,
+              help="Answer in this process even when a `bot serve` with the same settings is running.")
 @friendly
-def ask(question: str, as_json: bool, backend, model, top_k, strict):
-    """Answer QUESTION from the articles, with citations."""
+def ask(question: str, as_json: bool, backend, model, top_k, strict, local: bool):
+    """Answer QUESTION from the articles, with citations.
+
+    When `bot serve` is running with the same settings, its warm model answers (the same text,
+    without loading a second model); otherwise the model loads in this process."""
     question = _question_arg(question)
     settings = load_settings(llm_backend=backend, ollama_model=model, top_k=top_k, strict=strict)
+    if not local and _ask_server(settings, question, as_json):
+        return
     from .llm import preload
 
     # A cold process: the model loads on a thread while the rest is imported and the index
     # opened. llama-cpp-python sends stdout and stderr to /dev/null while it loads a model, so
     # nothing is printed (an answer, a refusal, an error) before that thread is done.
     loading = preload(settings)
+    try:
+        from .app import Bot
+        from .terminal import answer_text
 
-    def loaded() -> None:
+        bot = Bot(settings)
+        for stream, text in answer_text(bot, question, as_json):
+            if loading is not None:
+                loading.join()
+            _write(stream, text)
+    finally:
         if loading is not None:
             loading.join()
 
+
+def _write(stream: str, text: str) -> None:
+    out = click.get_text_stream("stderr" if stream == "err" else "stdout")
+    out.write(text)
+    out.flush()
+
+
+def _ask_server(settings: Settings, question: str, as_json: bool) -> bool:
+    """True when a running `bot serve` answered (printed through `_write`)."""
+    from . import remote
+
+    url = remote.find(settings)
+    if url is None:
+        return False
     try:
-        _ask(settings, question, as_json, loaded)
-    finally:
-        loaded()
-
-
-def _ask(settings: Settings, question: str, as_json: bool, loaded) -> None:
-    from .answer import Delta, Done, Sentence, render
-    from .app import Bot
-
-    bot = Bot(settings)
-    if as_json:
-        answer = bot.ask(question).to_json()
-        loaded()
-        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
-        return
-    out = None
-    answer = None
-    for event in bot.stream(question):
-        if out is None:
-            loaded()
-            out = click.get_text_stream("stdout")
-        if isinstance(event, Delta):
-            out.write(event.text)
-        elif isinstance(event, Sentence):
-            s = event.sentence
-            marks = "" if s.inline else "".join(f"[{n}]" for n in s.citations)
-            left = " (unverified; left out)" if bot.settings.strict else " (unverified)"
-            out.write(f" {marks}" + ("" if s.supported else left) + " ")
-        elif isinstance(event, Done):
-            answer = event.answer
-        out.flush()
-    click.echo("")
-    if answer.refused:
-        click.echo(answer.text)
-        if not answer.sentences:
-            return
-        click.echo("What the articles do say: " + render(answer.sentences, strict=True))
-    if answer.left_out:
-        click.echo(f"\n({len(answer.left_out)} sentence(s) left out of the answer: no article supports them.)")
-    click.echo("\nSources:")
-    for c in answer.citations:
-        who = ", ".join(x for x in (c.outlet, c.author, c.date) if x)
-        click.echo(f"[{c.n}] {c.title} ({who})" + (f" {c.url}" if c.url else ""))
-        click.echo(f"    “{c.quote}”")
-    click.echo(f"\n({answer.backend}: {answer.model}, {answer.timings.get('total', 0):.1f} s)", err=True)
+        answered = remote.ask(url, settings, question, as_json, _write)
+    except remote.RemoteError as e:
+        _fail(str(e), e.code)
+    if answered:
+        click.echo(f"(answered by the running `bot serve` at {url}; --local answers in this process)", err=True)
+    return answered
 
 
 @main.command()
@@ -289,7 +279,7 @@ def brief(output, refresh, as_json, as_html, check, backend):
 @click.option("--synthetic", type=int, default=50_000, show_default=True, help="Synthetic chunks for the scale test.")
 @click.option("--answers", type=int, default=10, show_default=True, help="Questions for the end-to-end figure (0: skip the LLM).")
 @click.option("--cold", type=int, default=5, show_default=True,
-              help="Questions asked by a fresh `bot ask --json` process each (at most 5 and --answers).")
+              help="Questions asked by a fresh `bot ask --json` process each, alone and via a server (at most 5 and --answers).")
 @friendly
 def bench(as_json, repeats, synthetic, answers, cold):
     """Benchmark index, retrieval and LLM against same-run baselines; writes bench/ reports."""

@@ -8,6 +8,7 @@ import json
 import logging
 import queue
 import re
+import signal
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from .answer import Delta, Done, Drafting, Sentence
 from .app import BadInput, Bot
+from . import remote
 from .brief import Briefing, briefing, cache_path
 from .cite import CitedSentence
 from .llm import LLMError
@@ -387,6 +389,9 @@ def build_app(bot: Bot) -> gr.Blocks:
             api_visibility="private")
         demo.load(make_load_glossary(bot), None, [glossary, build_glossary], show_progress="hidden",
                   concurrency_limit=None, api_visibility="private")
+        # `bot ask` answered by this server (bot/remote.py), queued with the chat's answers.
+        gr.api(remote.endpoint(bot), api_name=remote.ENDPOINT.lstrip("/"), concurrency_id="answer",
+               api_visibility="undocumented")
     # One generation at a time by default: the embedded model cannot run two at once anyway.
     demo.queue(default_concurrency_limit=bot.settings.concurrency)
     return demo
@@ -449,5 +454,11 @@ def serve(settings: Settings) -> None:
     print(f"\n  The chat is running: open {demo.local_url} in your browser (Ctrl+C to stop)\n", flush=True)
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"  note: bound to {settings.host}, so other machines on the network can reach it\n", flush=True)
-    demo.block_thread()  # returns on Ctrl+C, after closing the server
+    # SIGTERM (kill, a service manager) stops the server as Ctrl+C does, so the announcement goes too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    remote.announce(settings, demo.local_url)  # `bot ask` may now send its questions here
+    try:
+        demo.block_thread()  # returns on Ctrl+C, after closing the server
+    finally:
+        remote.withdraw(settings)
 

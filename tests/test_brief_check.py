@@ -73,6 +73,9 @@ def test_labels_carry_over_whatever_the_quotes_and_spaces(tmp_path):
     path = tmp_path / "labels.jsonl"
     path.write_text(json.dumps({"section": "What happened", "text": "A  ‘quoted’ line.", "label": "true"}) + "\n", encoding="utf-8")
     assert bc.load_labels(path) == {("What happened", "a 'quoted' line."): "true"}
+    # and whatever the [n] markers: an earlier line more renumbers every later one
+    path.write_text(json.dumps({"section": "S", "text": "WSJ: “It rose.” [3] FT: “It fell.” [4]", "label": "true"}) + "\n", encoding="utf-8")
+    assert bc.load_labels(path)[("S", bc.label_key("WSJ: “It rose.” [7] FT: “It fell.” [8]"))] == "true"
     path.write_text(json.dumps({"section": "S", "text": "x", "label": "maybe"}) + "\n", encoding="utf-8")
     try:
         bc.load_labels(path)

@@ -121,3 +121,5 @@ def test_bench_json_last_line_carries_the_ratios():
     assert last["retrieval_ratio"] > 0 and last["ttft_ratio"] > 0
     assert last["retrieval"]["50k"]["chunks"] == 2000 + last["retrieval"]["corpus"]["chunks"]
     assert last["index"]["index_noop_s"] < last["index"]["index_build_s"]
+    assert last["cold_ratio"] > 0 and last["served_ratio"] > 0  # one question cold, through a server, warm
+    assert last["cold"]["identical"] == last["cold"]["questions"] == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import llm, model_file
-from bot.cli import _exit_code
+from bot.cli import exit_code
 from bot.settings import Settings, SettingsError
 
 BOT = str(Path(sys.executable).with_name("bot"))
@@ -23,9 +23,9 @@ def test_errors_keep_their_exit_codes():
     from bot.corpus import CorpusError
     from bot.store import StoreError
 
-    assert [_exit_code(e) for e in (BadInput("x"), SettingsError("x"), CorpusError("x"))] == [2, 2, 2]
-    assert [_exit_code(e) for e in (llm.LLMError("x"), StoreError("x"), model_file.ModelFileError("x"))] == [3, 3, 3]
-    assert _exit_code(ValueError("x")) is None  # not ours: raised as it is
+    assert [exit_code(e) for e in (BadInput("x"), SettingsError("x"), CorpusError("x"))] == [2, 2, 2]
+    assert [exit_code(e) for e in (llm.LLMError("x"), StoreError("x"), model_file.ModelFileError("x"))] == [3, 3, 3]
+    assert exit_code(ValueError("x")) is None  # not ours: raised as it is
 
 
 def test_no_preload_when_ollama_is_asked_for(settings):
@@ -51,7 +51,7 @@ def test_a_cold_ask_gives_the_warm_answer(bot):
     q = "Did China offer security help to Kazakhstan?"  # a begun (yes/no) answer, continued
     bot.ask("What triggered the protests in Kazakhstan?")  # something asked before, in the warm one
     warm = bot.ask(q).to_json()
-    p = subprocess.run([BOT, "ask", "--json", q], capture_output=True, text=True, timeout=900,
+    p = subprocess.run([BOT, "ask", "--json", "--local", q], capture_output=True, text=True, timeout=900,
                        env={**os.environ, "BOT_LLM_BACKEND": "embedded"})
     assert p.returncode == 0, p.stderr
     cold = json.loads(p.stdout)

@@ -77,6 +77,12 @@ def load_gold(path: Path = GOLD) -> dict:
     return gold
 
 
+def label_key(text: str) -> str:
+    """A line as its audit label is keyed: normalised, without [n] markers, whose numbers shift
+    whenever an earlier line comes or goes (the words carry the truth, not the numbering)."""
+    return norm(re.sub(r"\s*\[\d+\]", "", text))
+
+
 def load_labels(path: Path = LABELS) -> dict[tuple[str, str], str]:
     labels: dict[tuple[str, str], str] = {}
     if path.exists():
@@ -86,7 +92,7 @@ def load_labels(path: Path = LABELS) -> dict[tuple[str, str], str]:
             row = json.loads(raw)
             if row["label"] not in LABEL_VALUES:
                 raise ValueError(f"{path.name} line {n}: label must be one of {', '.join(LABEL_VALUES)}")
-            labels[(row["section"], norm(row["text"]))] = row["label"]
+            labels[(row["section"], label_key(row["text"]))] = row["label"]
     return labels
 
 
@@ -133,7 +139,7 @@ def score(briefing, gold: dict, labels: dict[tuple[str, str], str]) -> BriefScor
                     result.forbidden.append(f"{bad['text']} | {text}")
             if dangling(text):
                 result.dangling.append(text)
-            label = labels.get((title, key))
+            label = labels.get((title, label_key(text)))
             if label is None:
                 result.unlabelled.append({"section": title, "text": text, "label": None})
             elif label == "false":
