@@ -112,15 +112,27 @@ class Briefer:
         # As in answers: planted instructions in article text are neither shown nor citable.
         return [replace(p, text=without_instructions(p.text)) for p in out[:MAX_PASSAGES]]
 
+    @staticmethod
+    def _vector(text: str) -> np.ndarray:
+        """A line's quoted words as a MiniLM vector (the outlet prefix and markers left out)."""
+        return embed([" ".join(re.findall(r"“(.+?)”\s*\[\d+\]", text)) or text])[0]
+
     def _belongs(self, title: str, text: str) -> bool:
         """A written line stays in its section unless another section plans its topic more
         closely: the model, given passages that also touch other sections, wrote "Russia and the
         CSTO" lines about China's own peacekeeping (cosine 0.33-0.40 to that section's topics,
-        0.40-0.51 to China's). The quoted words are compared, not the outlet prefix."""
-        words = " ".join(re.findall(r"“(.+?)”\s*\[\d+\]", text)) or text
-        v = embed([words])[0]
+        0.40-0.51 to China's)."""
+        v = self._vector(text)
         fit = {t: float(np.max(plan @ v)) for t, plan in self.plans.items()}
         return fit.get(title, 0.0) >= max(fit.values())
+
+    def _in_plan_order(self, title: str, lines: list[Line]) -> list[Line]:
+        """A section whose planned topics are a sequence (`ordered: true`, the timeline) shows its
+        lines in that order: each goes to the topic it is closest to. Written lines, entity
+        introductions and topic quotes are otherwise appended in that order, and "the last
+        Russian troops returned" had come before the CSTO request."""
+        plan = self.plans[title]
+        return sorted(lines, key=lambda line: int(np.argmax(plan @ self._vector(line.text))))  # stable on ties
 
     def _write(self, title: str, instruction: str, queries: list[str]) -> list[Line]:
         passages = self._passages(queries)
@@ -211,6 +223,8 @@ class Briefer:
                     break
                 if line := self._quote_for_topic(query):
                     lines.append(line)
+            if spec.get("ordered"):
+                lines = self._in_plan_order(spec["title"], lines)
             sections.append(Section(spec["title"], lines))
         sections.append(self.disputed())
         terms = []

@@ -115,3 +115,28 @@ def test_the_briefing_passes_the_strict_check(brief):
     result, fails = brief_check.check(b)
     print("\n" + brief_check.report(result))
     assert not fails, "\n".join(fails) + "\n" + brief_check.report(result)
+
+
+def _planned(briefer, ordered: bool) -> tuple[str, list[str]]:
+    spec = next(s for s in briefer.spec["sections"] if bool(s.get("ordered")) == ordered)
+    return spec["title"], spec["queries"]
+
+
+def test_an_ordered_section_shows_its_lines_in_the_order_of_its_plan(bot):
+    """The timeline: lines arrive as written, introduced and topic-quoted; they are shown in story order."""
+    from bot.brief import Briefer, Line
+
+    briefer = Briefer(bot)
+    title, queries = _planned(briefer, ordered=True)
+    shuffled = [Line(f"Outlet: “{q}.” [{n}]", [n], inline=True) for n, q in enumerate(reversed(queries), 1)]
+    assert [l.text for l in briefer._in_plan_order(title, shuffled)] == [l.text for l in reversed(shuffled)]
+
+
+def test_a_written_line_stays_only_in_the_section_that_plans_its_topic(bot):
+    from bot.brief import Briefer
+
+    briefer = Briefer(bot)
+    home, queries = _planned(briefer, ordered=False)
+    elsewhere = next(t for t in briefer.plans if t != home)
+    line = f"Outlet: “{queries[0]}.” [3]"
+    assert briefer._belongs(home, line) and not briefer._belongs(elsewhere, line)
