@@ -75,8 +75,10 @@ class Briefing:
         def marks(line: Line) -> str:
             return "" if line.inline else "".join(f"[{n}]" for n in line.citations)
 
+        n = len({c.article_id for c in self.citations})
         out = [f"# {self.title}", "",
-               f"_Every sentence below is taken from the five articles and carries its source; {len(self.citations)} quoted spans, model {self.model}._", ""]
+               f"_Every sentence below is taken from the articles ({n} of them cited) and carries its source; "
+               f"{len(self.citations)} quoted spans, model {self.model}._", ""]
         for s in self.sections:
             out += [f"## {s.title}", ""] + [f"- {l.text} {marks(l)}".rstrip() for l in s.lines] + [""]
         if self.glossary:
@@ -93,7 +95,7 @@ class Briefing:
 class Briefer:
     def __init__(self, bot: Bot):
         self.bot = bot
-        self.spec = yaml.safe_load((bot.settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
+        self.spec = plan(bot.settings)
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
         self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
         self.said: set[frozenset[str]] = set()  # word sets of the sentences kept so far
@@ -148,17 +150,20 @@ class Briefer:
             if isinstance(event, Sentence) and event.sentence.supported:
                 s = event.sentence
                 # A fragment cut off by the token limit is not a claim, however well it matches.
-                if not ends_sentence(s.text) or self._said_before(s.text):
+                if not ends_sentence(s.text):
                     continue
                 if self.bot.settings.answer_style != "quotes":
-                    lines.append(Line(s.text, s.citations))
+                    if not self._said_before(s.text):
+                        lines.append(Line(s.text, s.citations))
                 # As in answers: the reader gets the sentences the model's line cites, verbatim
                 # (a line had read "some critics argue that this initiative may be used by Beijing
                 # …" from a sentence saying Kazakhstan is more critical of Beijing's ambitions).
                 elif quoted := in_their_words(s, self.citer, self.bot.articles, taken := list(self.quoted)):
                     # its markers: the sentences quoted, and an antecedent quoted before one; a line
-                    # left out for another section leaves its sentences free for that section
-                    if self._belongs(title, quoted.text):
+                    # left out for another section leaves its sentences and its words free for that
+                    # section (the second corpus's river-gauge record, written under the timeline,
+                    # had kept the figures section from quoting it)
+                    if self._belongs(title, quoted.text) and not self._said_before(s.text):
                         self.quoted[:] = taken
                         lines.append(Line(quoted.text, quote_markers(quoted.text), inline=True))
         return lines[:MAX_LINES]
@@ -226,7 +231,8 @@ class Briefer:
             if spec.get("ordered"):
                 lines = self._in_plan_order(spec["title"], lines)
             sections.append(Section(spec["title"], lines))
-        sections.append(self.disputed())
+        if (disputed := self.disputed()).lines:  # a corpus without contested.yaml has no such section
+            sections.append(disputed)
         terms = []
         for t in self.bot.terms if glossary else []:
             if progress:
@@ -253,13 +259,28 @@ def _renumber(sections: list[Section], terms: list, citations: list[Citation]) -
     return [replace(by_n[old], n=i) for old, i in new.items()]
 
 
+def plan(settings) -> dict:
+    """How to write (prompts/brief.yaml) and what to cover: the corpus's own plan
+    (corpus/briefing.yaml) or, without one, the generic plan on the profile's subject."""
+    spec = yaml.safe_load((settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
+    corpus_plan = settings.briefing_plan()
+    if corpus_plan is None:
+        subject = settings.subject()
+        fill = lambda v: v.replace("{subject}", subject) if isinstance(v, str) else v  # noqa: E731
+        default = spec["default_plan"]
+        corpus_plan = {"title": fill(default["title"]),
+                       "sections": [{k: [fill(q) for q in v] if k == "queries" else fill(v) for k, v in sec.items()}
+                                    for sec in default["sections"]]}
+    return {**spec, "title": corpus_plan.get("title") or f"Briefing: {settings.subject()}", "sections": corpus_plan["sections"]}
+
+
 def cache_path(bot: Bot) -> Path:
     """Keyed by index generation, model and the prompt files: any change builds anew."""
     s = bot.settings
     h = hashlib.sha256()
     h.update(s.prompt("system").encode())  # as rendered, the corpus profile's subject filled in
     h.update((s.prompts_dir / "brief.yaml").read_bytes())
-    for path in (s.corpus_dir / "glossary.yaml", s.contested_path):  # the corpus's terms and disputes
+    for path in (s.corpus_dir / "briefing.yaml", s.corpus_dir / "glossary.yaml", s.contested_path):  # its plan, terms, disputes
         h.update(path.read_bytes() if path.exists() else b"")
     h.update(Path(__file__).read_bytes())  # how the briefing is built
     h.update(bot.backend[2].encode())

@@ -162,6 +162,19 @@ class Settings(BaseModel):
             raise SettingsError(f"corpus glossary {path} cannot be read: {e}") from None
         return list((data or {}).get("terms") or [])
 
+    def briefing_plan(self) -> dict:
+        """The corpus's briefing plan (`corpus/briefing.yaml`: `title`, `sections`), or None when
+        it has none (bot/brief.py then uses prompts/brief.yaml's generic `default_plan`)."""
+        path = self.corpus_dir / "briefing.yaml"
+        try:
+            plan = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        except (OSError, yaml.YAMLError) as e:
+            raise SettingsError(f"briefing plan {path} cannot be read: {e}") from None
+        if plan is not None and not (isinstance(plan, dict) and isinstance(plan.get("sections"), list)
+                                     and all(isinstance(x, dict) and x.get("title") and x.get("queries") for x in plan["sections"])):
+            raise SettingsError(f"briefing plan {path} must have `sections`, each with a `title` and `queries`")
+        return plan
+
     @property
     def contested_path(self) -> Path:
         """Where the articles disagree (`corpus/contested.yaml`; a corpus may have none)."""

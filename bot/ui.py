@@ -20,7 +20,7 @@ import yaml
 from .answer import Delta, Done, Drafting, Sentence
 from .app import BadInput, Bot
 from . import remote
-from .brief import Briefing, briefing, cache_path
+from .brief import Briefing, briefing, cache_path, plan
 from .cite import CitedSentence
 from .llm import LLMError
 from .render import (
@@ -170,8 +170,7 @@ _BRIEF_LOCK = threading.Lock()  # one build at a time; a request waiting behind 
 def _brief_steps(settings: Settings) -> int | None:
     """How many progress steps a build has (sections, then glossary terms), for "step k of n"."""
     try:
-        spec = yaml.safe_load((settings.prompts_dir / "brief.yaml").read_text(encoding="utf-8"))
-        return len(spec["sections"]) + len(settings.glossary_terms())
+        return len(plan(settings)["sections"]) + len(settings.glossary_terms())
     except (OSError, yaml.YAMLError, KeyError, TypeError, SettingsError):
         return None
 

@@ -4,13 +4,13 @@ the audit labels, forbidden phrases, dangling references; and the strict gold fi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-import yaml
 
-from bot.brief import Briefing, Line, Section
+from bot.brief import Briefing, Line, Section, plan
 from bot.corpus import load_corpus
 from bot.evaluate import brief_check as bc
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings, SettingsError
 
 GOLD = {
     "sections": {
@@ -87,7 +87,7 @@ def test_labels_carry_over_whatever_the_quotes_and_spaces(tmp_path):
 
 def test_the_strict_gold_has_forty_facts_in_the_briefing_sections_from_real_articles():
     gold = bc.load_gold()
-    spec = yaml.safe_load((ROOT / "prompts" / "brief.yaml").read_text(encoding="utf-8"))
+    spec = plan(Settings.load(path=Path("/nonexistent")))
     titles = {s["title"] for s in spec["sections"]} | {spec["disputed_title"], bc.GLOSSARY}
     assert set(gold["sections"]) <= titles, set(gold["sections"]) - titles
     facts = [f for fs in gold["sections"].values() for f in fs]
@@ -97,3 +97,20 @@ def test_the_strict_gold_has_forty_facts_in_the_briefing_sections_from_real_arti
     for f in facts:
         assert f["fact"].strip() and {s.strip() for s in str(f["source"]).split(",")} <= articles, f
     assert len(gold["must_not_appear"]) >= 5
+
+
+def test_the_plan_comes_with_the_corpus_and_a_corpus_without_one_gets_the_generic_plan(tmp_path):
+    own = plan(Settings.load(path=Path("/nonexistent")))
+    assert own["title"].startswith("Briefing:") and own["instruction"] and own["disputed_title"]
+    (tmp_path / "profile.yaml").write_text("subject: the 1999 eclipse over Cornwall\n", encoding="utf-8")
+    generic = plan(Settings.load(path=Path("/nonexistent"), corpus_dir=tmp_path))
+    assert generic["title"] == "Briefing: the 1999 eclipse over Cornwall"
+    assert all("the 1999 eclipse over Cornwall" in q for s in generic["sections"] for q in s["queries"])
+    assert not any("Kazakh" in json.dumps(s) for s in generic["sections"])  # no corpus in the generic plan
+    (tmp_path / "briefing.yaml").write_text("sections:\n  - title: What happened\n", encoding="utf-8")
+    try:
+        plan(Settings.load(path=Path("/nonexistent"), corpus_dir=tmp_path))
+    except SettingsError as e:
+        assert "briefing.yaml" in str(e) and "queries" in str(e)
+    else:
+        raise AssertionError("a plan without queries was accepted")
