@@ -9,30 +9,13 @@ from pathlib import Path
 
 import click
 
-from .settings import Settings, SettingsError
+from .errors import exit_code
+from .settings import Settings
 
 
 def _fail(message: str, code: int = 2):
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
-
-
-# The project's own error types and their exit codes, looked up only once something failed:
-# importing them up front (bot.app above all) made every command wait for the whole
-# pipeline's imports before it began, and `bot ask` could not start loading the model first.
-_ERRORS = {2: (("app", "BadInput"), ("corpus", "CorpusError")),
-           3: (("llm", "LLMError"), ("store", "StoreError"), ("model_file", "ModelFileError"))}
-
-
-def exit_code(e: Exception) -> int | None:
-    if isinstance(e, SettingsError):
-        return 2
-    for code, names in _ERRORS.items():
-        for module, name in names:
-            loaded = sys.modules.get(f"{__package__}.{module}")  # a module never imported raised nothing
-            if loaded is not None and isinstance(e, getattr(loaded, name)):
-                return code
-    return None
 
 
 def friendly(fn):

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .errors import exit_code
 from .settings import Settings
 
 ENDPOINT = "/ask_cli"
@@ -86,8 +87,6 @@ def endpoint(bot) -> Callable[[str, bool, str], Iterator[str]]:
                 text["out" if stream == OUT else "err"] += piece
                 yield json.dumps(text)
         except Exception as e:
-            from .cli import exit_code
-
             code = exit_code(e)
             if code is None:
                 raise

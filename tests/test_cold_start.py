@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import llm, model_file
-from bot.cli import exit_code
+from bot.errors import exit_code
 from bot.settings import Settings, SettingsError
 
 BOT = str(Path(sys.executable).with_name("bot"))
