@@ -29,7 +29,7 @@ def test_a_begun_answer_is_continued_not_restarted(bot):
 # -- the prompt head's saved state (see EmbeddedLLM._prepare) ----------------------------------
 
 def test_state_file_round_trip_and_refusals(tmp_path):
-    from bot.llm import read_state_file, write_state_file
+    from bot.embedded import read_state_file, write_state_file
 
     path = tmp_path / "state" / "head-abc.state"
     data = os.urandom(10_000)
@@ -45,7 +45,7 @@ def test_state_file_round_trip_and_refusals(tmp_path):
 
 
 def test_only_the_newest_state_files_are_kept(tmp_path):
-    from bot.llm import STATE_FILES_KEPT, write_state_file
+    from bot.embedded import STATE_FILES_KEPT, write_state_file
 
     for i in range(STATE_FILES_KEPT + 3):
         write_state_file(tmp_path / f"head-{i}.state", str(i), b"x")
@@ -55,7 +55,7 @@ def test_only_the_newest_state_files_are_kept(tmp_path):
 
 
 def test_an_unwritable_state_folder_is_skipped(tmp_path):
-    from bot.llm import write_state_file
+    from bot.embedded import write_state_file
 
     (tmp_path / "file").write_text("")
     write_state_file(tmp_path / "file" / "head-x.state", "k", b"x")  # parent is a file: nothing raised
@@ -63,7 +63,7 @@ def test_an_unwritable_state_folder_is_skipped(tmp_path):
 
 def _context_is_fresh(llm) -> None:
     """As in a new process: nothing in the context, no head state in memory."""
-    from bot import llm as llm_module
+    from bot import embedded as llm_module
 
     llm.llama.reset()
     llm_module._HEAD_STATES.clear()
@@ -90,7 +90,7 @@ def test_an_answer_does_not_depend_on_what_was_asked_before(bot, tmp_path):
 
 @pytest.mark.llm
 def test_a_saved_head_state_equals_evaluating_the_head(bot, monkeypatch):
-    from bot import llm as llm_module
+    from bot import embedded as llm_module
 
     name, llm, _ = bot.backend
     llama = llm.llama
