@@ -21,17 +21,17 @@ import numpy as np
 import yaml
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from . import lexicon
+from . import lexicon, people
 from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
 from .cite import Citation, Citer
 from .embeddings import embed
 from .conflicts import all_conflicts, quote_sides
-from .glossary import best_quote, closest_sentence
+from .glossary import best_quote, closest_sentence, refers_back
 from .guard import is_instruction, without_instructions
 from .quotes import in_their_words
 from .retrieve import Passage
-from .sentences import ends_sentence, quote, quote_markers
+from .sentences import ends_sentence, quote, quote_markers, words
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
@@ -168,6 +168,23 @@ class Briefer:
                         lines.append(Line(quoted.text, quote_markers(quoted.text), inline=True))
         return lines[:MAX_LINES]
 
+    def _people(self, lines: list[Line], entities: list[dict]) -> list[Line]:
+        """A line for each person the articles introduce with a role (bot/people.py), most
+        mentioned first, unless a line of the section already states their role or the plan
+        introduces them as an entity. The sentence may be quoted elsewhere in the briefing too:
+        here it tells who the person is."""
+        out = []
+        for intro in people.who_is_who(self.bot.articles, usable=lambda text: not refers_back(text)):
+            names = [intro.name]
+            if any(people.introduces(line.text, names) for line in lines + out) or \
+                    any(people.key(intro.name) in words(" ".join([e["term"], *e.get("match", [])])) for e in entities):
+                continue
+            span = (intro.article_id, intro.start, intro.end)
+            n = self.citer.cite_span(*span)
+            self.quoted.append(span)
+            out.append(Line(f"{intro.name}: {quote(self.bot.articles[intro.article_id].text[intro.start:intro.end], n)}", [n], inline=True))
+        return out
+
     def _said_before(self, text: str) -> bool:
         """A fact is stated once in the whole briefing: a sentence sharing 80% of its words with
         an earlier one ("However, Beijing also worries…" after "Beijing also worries…"), or one
@@ -220,6 +237,10 @@ class Briefer:
                 named = any(m.lower() in line.text.lower() for line in lines for m in entity["match"])
                 if not named and (quote := self._quote_for(entity)):
                     lines.append(Line(f"{entity['term']}: {quote.text}", quote.citations, inline=True))
+            # A "who is who" section (`people: true`) introduces everyone else the articles give a
+            # role, each by the sentence that states it.
+            if spec.get("people"):
+                lines += self._people(lines, spec.get("entities", []))
             # A planned topic the lines leave out gets its closest article sentence, quoted: the
             # model's lines for "How China responded" had all failed the verifier, and the
             # section was empty while the articles state Xi's message and Wang Yi's offer.
@@ -275,14 +296,17 @@ def plan(settings) -> dict:
 
 
 def cache_path(bot: Bot) -> Path:
-    """Keyed by index generation, model and the prompt files: any change builds anew."""
+    """Keyed by index generation, model, the prompt and plan files and the code: any change builds anew."""
     s = bot.settings
     h = hashlib.sha256()
     h.update(s.prompt("system").encode())  # as rendered, the corpus profile's subject filled in
     h.update((s.prompts_dir / "brief.yaml").read_bytes())
     for path in (s.corpus_dir / "briefing.yaml", s.corpus_dir / "glossary.yaml", s.contested_path):  # its plan, terms, disputes
         h.update(path.read_bytes() if path.exists() else b"")
-    h.update(Path(__file__).read_bytes())  # how the briefing is built
+    # how the briefing is built: the whole package, since the verifier, quotes, glossary and
+    # people modules shape it as much as this file (hashing this file alone kept a stale briefing)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
     h.update(bot.backend[2].encode())
     return s.index_dir / f"brief-{bot.retriever.generation}-{h.hexdigest()[:12]}.json"
 

@@ -13,6 +13,7 @@ import re
 from .corpus import Article
 from .embeddings import embed_cached
 from .guard import is_instruction
+from .people import introduces, says_something
 from .sentences import ends_sentence, overlap, sentence_spans
 
 _COMPARISON = re.compile(r"\b(?:differ\w*|compar\w*|versus|vs\.?|distinguish\w*)(?!\w)", re.I)
@@ -87,16 +88,22 @@ def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset(), in
 
     `introduce` (the briefing, where the quote stands alone for a newcomer): not a sentence
     opening with a reference to what came before it (`refers_back`, unless nothing else names
-    the term), and a sentence that says what the term is (`defines`) preferred. Answers keep
+    the term) nor a caption, and a sentence that says what the term is (`defines`) or states a
+    person's role (`people.introduces`: "President Tokayev enforced …") preferred. Answers keep
     the plain choice until that is measured on the gold set's dev split."""
     candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
                   if any(m.lower() in a.text[s:e].lower() for m in _names(term))
                   and ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e])
                   and (a.id, s, e) not in exclude]
+    if introduce:
+        # not a photo caption ("Chinese President Xi Jinping and then Kazakh President Nursultan
+        # Nazarbayev in 2013.", people.says_something) nor a sentence pointing back; applied
+        # before the full-name preference, which had left only "His predecessor, Nursultan
+        # Nazarbayev, …" to fall back on
+        candidates = [c for c in candidates if not refers_back(articles[c[0]].text[c[1]:c[2]])
+                      and says_something(articles[c[0]].text[c[1]:c[2]])] or candidates
     full = [c for c in candidates if term["term"].lower() in articles[c[0]].text[c[1]:c[2]].lower()]
     candidates = full or candidates
-    if introduce:
-        candidates = [c for c in candidates if not refers_back(articles[c[0]].text[c[1]:c[2]])] or candidates
     if not candidates:
         return None
     q = embed_cached(term["query"])
@@ -104,7 +111,9 @@ def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset(), in
 
     def fit(c: tuple[str, int, int]) -> float:
         text = articles[c[0]].text[c[1]:c[2]]
-        return float(embed_cached(text) @ q) + (DEFINES if introduce and defines(text, names) else 0.0)
+        # what it is, or who and in what post
+        states = introduce and (defines(text, names) or introduces(text, names))
+        return float(embed_cached(text) @ q) + (DEFINES if states else 0.0)
 
     return max(candidates, key=fit)
 
