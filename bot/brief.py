@@ -171,8 +171,9 @@ class Briefer:
     def _people(self, lines: list[Line], entities: list[dict]) -> list[Line]:
         """A line for each person the articles introduce with a role (bot/people.py), most
         mentioned first, unless a line of the section already states their role or the plan
-        introduces them as an entity. The sentence may be quoted elsewhere in the briefing too:
-        here it tells who the person is."""
+        introduces them as an entity. The sentence may be quoted elsewhere in the briefing too,
+        so it is not marked as quoted: here it tells who the person is, and a later section may
+        need it for what the person did or said."""
         out = []
         for intro in people.who_is_who(self.bot.articles, usable=lambda text: not refers_back(text)):
             names = [intro.name]
@@ -181,7 +182,6 @@ class Briefer:
                 continue
             span = (intro.article_id, intro.start, intro.end)
             n = self.citer.cite_span(*span)
-            self.quoted.append(span)
             out.append(Line(f"{intro.name}: {quote(self.bot.articles[intro.article_id].text[intro.start:intro.end], n)}", [n], inline=True))
         return out
 
@@ -244,8 +244,10 @@ class Briefer:
             # A planned topic the lines leave out gets its closest article sentence, quoted: the
             # model's lines for "How China responded" had all failed the verifier, and the
             # section was empty while the articles state Xi's message and Wang Yi's offer.
+            # The section holds one line per planned topic (at least MAX_LINES): a plan that lists
+            # twelve events in the timeline had been cut at six.
             for query in spec["queries"]:
-                if len(lines) >= MAX_LINES:
+                if len(lines) >= max(MAX_LINES, len(spec["queries"])):
                     break
                 if line := self._quote_for_topic(query):
                     lines.append(line)

@@ -162,7 +162,7 @@ class Settings(BaseModel):
             raise SettingsError(f"corpus glossary {path} cannot be read: {e}") from None
         return list((data or {}).get("terms") or [])
 
-    def briefing_plan(self) -> dict:
+    def briefing_plan(self) -> dict | None:
         """The corpus's briefing plan (`corpus/briefing.yaml`: `title`, `sections`), or None when
         it has none (bot/brief.py then uses prompts/brief.yaml's generic `default_plan`)."""
         path = self.corpus_dir / "briefing.yaml"
@@ -173,6 +173,13 @@ class Settings(BaseModel):
         if plan is not None and not (isinstance(plan, dict) and isinstance(plan.get("sections"), list)
                                      and all(isinstance(x, dict) and x.get("title") and x.get("queries") for x in plan["sections"])):
             raise SettingsError(f"briefing plan {path} must have `sections`, each with a `title` and `queries`")
+        for section in (plan or {}).get("sections", []):
+            # an unquoted "topic: detail" is read by YAML as a mapping, not a topic
+            bad = next((q for q in section["queries"] if not isinstance(q, str)), None) \
+                if isinstance(section["queries"], list) else section["queries"]
+            if bad is not None:
+                raise SettingsError(f"briefing plan {path}: section {section['title']!r} has a query that is not "
+                                    f"a line of text: {bad!r} (quote a query that holds a colon)")
         return plan
 
     @property

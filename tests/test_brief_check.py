@@ -114,3 +114,17 @@ def test_the_plan_comes_with_the_corpus_and_a_corpus_without_one_gets_the_generi
         assert "briefing.yaml" in str(e) and "queries" in str(e)
     else:
         raise AssertionError("a plan without queries was accepted")
+
+
+def test_a_plan_query_with_an_unquoted_colon_gets_a_clear_error(tmp_path):
+    """YAML reads `- topic: detail` as a mapping; the plan's author gets the section and the
+    query named, not a tokenizer's traceback from deep inside the build."""
+    (tmp_path / "briefing.yaml").write_text(
+        "sections:\n  - title: What happened\n    queries:\n      - the storm\n      - the review's findings, 6 November: an unread email\n",
+        encoding="utf-8")
+    try:
+        plan(Settings.load(path=Path("/nonexistent"), corpus_dir=tmp_path))
+    except SettingsError as e:
+        assert "What happened" in str(e) and "unread email" in str(e) and "colon" in str(e)
+    else:
+        raise AssertionError("a query read as a mapping was accepted")
