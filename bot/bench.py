@@ -165,6 +165,22 @@ def bench_answers(bot: Bot, questions: list[str]) -> dict:
     return {"questions": len(totals), "answer_median_s": statistics.median(totals), "answer_p95_s": pct(totals, 95)}
 
 
+def bench_brief(bot: Bot, answer_median_s: float | None) -> dict:
+    """A briefing built from scratch (the cache is neither read nor written), timed against the
+    warm answer of the same run: the issue's bound is 2 minutes on 2 cores."""
+    from .brief import Briefer
+
+    briefer = Briefer(bot)
+    t = time.perf_counter()
+    built = briefer.build()
+    seconds = time.perf_counter() - t
+    out = {"brief_build_s": seconds, "lines": sum(len(s.lines) for s in built.sections),
+           "model_calls": len(briefer.spec["sections"])}  # one per planned section
+    if answer_median_s:
+        out["brief_vs_answer"] = seconds / answer_median_s
+    return out
+
+
 def _cold_ask(question: str, local: bool = True) -> tuple[float, dict]:
     """Seconds from process start to exit of `bot ask --json QUESTION` (as a user runs it: same
     environment and working directory, so the same settings), and its JSON. `local`: answered in
@@ -261,6 +277,11 @@ def markdown(r: dict) -> str:
     if "answer_median_s" in r["answers"]:
         rows.append((f"seconds per answer ({r['answers']['questions']} questions)", f"median {r['answers']['answer_median_s']:.1f} s",
                      f"p95 {r['answers']['answer_p95_s']:.1f} s"))
+    brief = r.get("brief", {})
+    if "brief_build_s" in brief:
+        vs = f", {brief['brief_vs_answer']:.1f} answers' time" if "brief_vs_answer" in brief else ""
+        rows.append(("briefing build, from scratch", f"{brief['brief_build_s']:.0f} s",
+                     f"{brief['lines']} lines, {brief['model_calls']} model calls{vs} (target ≤ 120 s on 2 cores)"))
     cold = r.get("cold", {})
     if "cold_ratio" in cold:
         n = cold["questions"]
@@ -284,6 +305,7 @@ def run(settings: Settings, repeats: int = 3, synthetic: int = 50_000, answers: 
         "llm": bench_llm(bot, repeats, timed) if answers else {"skipped": "answers=0"},
         "answers": bench_answers(bot, timed[:answers]) if answers else {"skipped": "answers=0"},
     }
+    result["brief"] = bench_brief(bot, result["answers"].get("answer_median_s")) if answers else {"skipped": "answers=0"}
     n_cold = min(cold, answers, len(cold_questions))
     result["cold"] = bench_cold(bot, cold_questions[:n_cold]) if n_cold else {"skipped": "no cold questions"}
     result["cold_ratio"] = result["cold"].get("cold_ratio")
