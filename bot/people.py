@@ -26,15 +26,18 @@ from dataclasses import dataclass
 
 from . import lexicon
 from .corpus import Article
-from .sentences import _POST_WORDS, STOPWORDS, ends_sentence, sentence_spans, words
+from .sentences import POST_WORDS, STOPWORDS, ends_sentence, sentence_spans, words
 
 _CAP = r"[A-Z][\w’'-]*"
+_COURTESY = r"Dr|Mr|Mrs|Ms|Prof"
 # A personal name: two to four capitalised words, optionally after a courtesy title.
-_PERSON = rf"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?(?P<name>{_CAP}(?:\s+{_CAP}){{1,3}})"
+_PERSON = rf"(?:(?:{_COURTESY})\.?\s+)?(?P<name>{_CAP}(?:\s+{_CAP}){{1,3}})"
+# A word put before a name as a title: "Ms. Yau", "President Tokayev", "Presidents Putin and …".
+_TITLE_WORD = re.compile(rf"(?:{_COURTESY}|{POST_WORDS}|leader)s?", re.IGNORECASE)
 _DET = r"(?:a|an|the|then|who|whose|one|his|her|its|their|of)"
 # The apposition's first words: a determiner or relative pronoun, a post, or a lower-case noun
 # phrase tied to a place or body ("senior researcher at", "spokesman for", "director of").
-_ROLE_START = rf"(?:{_DET}\b|(?:[A-Za-z][\w-]*\s+){{0,3}}(?i:{_POST_WORDS})\b|(?:[a-z][\w-]*\s+){{1,4}}(?:of|for|at|in)\b)"
+_ROLE_START = rf"(?:{_DET}\b|(?:[A-Za-z][\w-]*\s+){{0,3}}(?i:{POST_WORDS})\b|(?:[a-z][\w-]*\s+){{1,4}}(?:of|for|at|in)\b)"
 # Words of a clause, not of a noun phrase: "Apart from Putin, the other clear winner … is …".
 _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|said|says)\b")
 _AFTER = re.compile(rf"{_PERSON}(?:\s*\([^)]*\))?,\s+(?P<role>{_ROLE_START}[^,;:()“”\"]{{0,160}}?),")
@@ -43,7 +46,7 @@ _AFTER = re.compile(rf"{_PERSON}(?:\s*\([^)]*\))?,\s+(?P<role>{_ROLE_START}[^,;:
 _SAID = re.compile(rf"\b(?:said|says|according to)\s+{_PERSON},\s+(?P<role>{_ROLE_START}[^,;:()“”\"]{{0,120}}?)\.?$")
 _BEFORE = re.compile(rf"\b(?P<role>(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Aa]n?)\s+[^,;:()“”\"]{{1,60}}?),\s+{_PERSON},")
 _COPULA = re.compile(rf"{_PERSON}\s+(?:is|was|has been|had been)\s+(?P<role>(?:a|an|the)\s+[^,;:.]{{2,80}})")
-_TITLE = re.compile(rf"(?i:\b(?P<role>(?:{_POST_WORDS})s?|leader))\s+{_PERSON}")
+_TITLE = re.compile(rf"(?i:\b(?P<role>(?:{POST_WORDS})s?|leader))\s+{_PERSON}")
 # "the former president Nazarbayev", "The predecessor Nazarbayev": a role noun before a surname.
 _THE_ROLE = re.compile(rf"\b(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)\s+(?:[a-z][\w-]*\s+){{0,2}}(?P<role>[a-z][\w-]{{3,}})\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})")
 
@@ -65,7 +68,7 @@ def says_something(text: str) -> bool:
 
 def _is_role(role: str) -> bool:
     """Has a lower-case noun or post: "the mayor of Brannock", not "the Quayside and Ferry Lane"."""
-    return bool(re.search(rf"(?i)\b(?:{_POST_WORDS})\b", role)) or \
+    return bool(re.search(rf"(?i)\b(?:{POST_WORDS})\b", role)) or \
         any(w not in STOPWORDS for w in re.findall(r"(?<![\w’'-])[a-z][\w’'-]{2,}", role))
 
 
@@ -76,7 +79,7 @@ def _is_person(name: str) -> bool:
     return not any(w in places for w in low.split()) and not any(w.isupper() and len(w) > 1 for w in name.split())
 
 
-_POST_IN_NAME = re.compile(rf"^.*\b(?i:{_POST_WORDS}|leader)s?\s+")
+_POST_IN_NAME = re.compile(rf"^.*\b(?i:{POST_WORDS}|leader)s?\s+")
 
 
 def introductions(text: str, loose: bool = False) -> list[tuple[str, str, bool]]:
@@ -115,20 +118,18 @@ def key(name: str) -> str:
     return words(name)[-1]
 
 
-_TITLES = {"mr", "mrs", "ms", "dr", "prof", "president", "presidents", "minister", "leader", "spokesman"}
-
-
-def _mentions(intro: Introduction, texts: list[str]) -> int:
-    """How often the articles refer to the person: their last name alone or after a title, or
-    after their own first names; not as part of another name ("Union" in "Soviet Union")."""
+def _mentions(intro: Introduction, tokens: list[list[str]]) -> int:
+    """How often the articles (`tokens`: each article's words) refer to the person: their last
+    name alone or after a title, or after their own first names; not as part of another name
+    ("Union" in "Soviet Union")."""
     own = {w.lower() for w in intro.name.split()[:-1]}
+    target = key(intro.name)
     n = 0
-    for text in texts:
-        tokens = re.findall(r"[\w’'-]+", text)
-        for i, t in enumerate(tokens):
-            if words(t)[:1] == [key(intro.name)]:
-                before = tokens[i - 1] if i else ""
-                n += not before[:1].isupper() or before.lower() in own | _TITLES
+    for toks in tokens:
+        for i, t in enumerate(toks):
+            if words(t)[:1] == [target]:
+                before = toks[i - 1] if i else ""
+                n += not before[:1].isupper() or before.lower() in own or bool(_TITLE_WORD.fullmatch(before))
     return n
 
 
@@ -146,6 +147,6 @@ def who_is_who(articles: dict[str, Article], usable=lambda text: True) -> list[I
                 k = key(name)
                 if k not in best or (strong and not best[k].strong):
                     best[k] = Introduction(name, role, a.id, s, e, strong)
-    texts = [a.text for a in articles.values()]
-    count = {k: _mentions(i, texts) for k, i in best.items()}
+    tokens = [re.findall(r"[\w’'-]+", a.text) for a in articles.values()]
+    count = {k: _mentions(i, tokens) for k, i in best.items()}
     return sorted(best.values(), key=lambda i: -count[key(i.name)])

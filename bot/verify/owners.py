@@ -8,7 +8,7 @@ import re
 from .. import lexicon
 from ..sentences import (
     _NOT_NAMES,
-    _POST_WORDS,
+    POST_WORDS,
     _PRONOUN_SUBJECT,
     STOPWORDS,
     _norm,
@@ -188,7 +188,7 @@ def swapped_descriptions(sentence: str, spans: list[str], passages: list[str] = 
     return sorted(set(swapped))
 
 
-_POST_WORD = f"(?i:{_POST_WORDS})"  # any case: "Kazakh President …" and "the president of …"
+_POST_WORD = f"(?i:{POST_WORDS})"  # any case: "Kazakh President …" and "the president of …"
 _LAND = r"[A-Z][\w’'-]*"
 _TITLE = re.compile(rf"\b(?P<land>{_LAND})\s+(?:(?i:foreign|prime)\s+)?(?P<post>{_POST_WORD})\s+(?P<name>(?:[A-Z][\w’'-]*\s*){{1,3}})")
 _APPOSITIVE = re.compile(rf"(?P<name>(?:[A-Z][\w’'-]*\s+){{0,2}}[A-Z][\w’'-]*),\s+(?:the\s+|then\s+|a\s+)*(?P<land>{_LAND})\s+"
