@@ -132,7 +132,9 @@ _AMOUNT_ASKED = re.compile(
     r"|(?:what|which) (?:[\w'’-]+ ){0,3}?(?:numbers?|percentage|share|proportion|amount|figures?|toll|population|price|cost|sum|fine|total|size|length|sentence)\b)",
     re.IGNORECASE)
 # An amount stated: digits, a number word, or a sentence without a number (life, death).
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+# English cardinals (the compounds, "sixty-three", are a tens word and a units word).
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  r"hundreds?|thousands?|millions?|billions?|dozens?")
 _AMOUNT = re.compile(
     rf"\d|\b(?:{_NUMBER_WORDS}|scores of|half|third|quarter|majority|minority|"

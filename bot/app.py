@@ -291,9 +291,11 @@ class Bot:
         if not any(x.supported for x in sentences):
             return self._done(turn, [], [], "unverified" if sentences else "model")
         counted, measure = counted_noun(standalone), measured_noun(standalone)
+        # The amount may be in the model's words or in what the reader is shown (the article
+        # sentence it cites: "Sixty attacks" was written for "More than 60 Jihadi attacks …").
         if asks_amount(standalone) and not any(
-                states_amount(x.said or x.text, counted, self.alike) and names_measure(x.said or x.text, measure, self.alike)
-                for x in sentences if x.supported):
+                states_amount(text, counted, self.alike) and names_measure(text, measure, self.alike)
+                for x in sentences if x.supported for text in {x.said or x.text, x.text}):
             # Asked "What prison sentence did Karim Massimov eventually receive?", the model
             # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
             # the articles give no sentence. An amount question answered without an amount (or,

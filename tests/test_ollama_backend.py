@@ -285,3 +285,13 @@ def test_in_quotes_a_speakers_statement_goes_on_after_the_quoted_sentence(settin
     assert not answer.refused, answer.text
     assert "said Raffaello Pantucci" in answer.text and "may not be a bad result" in answer.text, answer.text
     assert answer.text.count("said Raffaello Pantucci") == 1, answer.text  # the quoted part is not repeated
+
+
+def test_an_amount_shown_in_the_quoted_sentence_answers_a_how_many_question(settings):
+    """The model's words leave the figure out; the article sentence shown for them states it
+    ("More than 60 Jihadi attacks …"), so the reader has the amount: no no_amount refusal."""
+    said = "Jihadi attacks have been thwarted in Kazakhstan over the last decade."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("How many Jihadi attacks were thwarted in Kazakhstan over the last decade?")
+    assert not answer.refused, answer.text
+    assert "More than 60 Jihadi attacks" in answer.text

@@ -27,6 +27,8 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
     cited articles' outlet and author ("according to The Spectator").
     """
     have = set(words(support)) | numbers(support) | _initials(support)  # "CSTO" for "Collective Security Treaty …"
+    # A hyphenated word's parts: the capitalised part of "Hizb ut-Tahrir" is a name of its own.
+    have |= {part for w in have if "-" in w for part in w.split("-") if part}
     stems = {_stem(w) for w in have}
     extra = set(words(known))
 
