@@ -196,10 +196,14 @@ class Briefer:
         self.said.add(mine)
         return False
 
-    def _quote_for(self, term: dict, once: bool = True) -> Line | None:
-        """The article sentence that best explains a term, quoted as is; `once`: not a
-        sentence already quoted in the sections (the glossary stands on its own)."""
-        span = best_quote(term, self.bot.articles, exclude=self.quoted if once else frozenset(), introduce=True)
+    def _quote_for(self, term: dict, glossary: bool = False) -> Line | None:
+        """The article sentence that best explains a term, quoted as is. For an entity of a
+        section: not a sentence quoted already (see `build` for the sections after it; the
+        CSTO's introduction had taken the Russia section's "… made up almost entirely of
+        Russian troops"). For the glossary, which stands on its own: any sentence, one that
+        says what the term is preferred."""
+        span = best_quote(term, self.bot.articles, exclude=frozenset() if glossary else self.quoted, introduce=True,
+                          define=glossary)
         return None if span is None else self._quoted(span)
 
     def _quote_for_topic(self, query: str) -> Line | None:
@@ -220,7 +224,7 @@ class Briefer:
     def disputed(self) -> Section:
         section = Section(self.spec["disputed_title"])
         for conflict in all_conflicts(self.bot.articles, self.bot.settings.contested_path):
-            text, ns = quote_sides(conflict, self.citer.cite_span)
+            text, ns = quote_sides(conflict, self.citer.cite_span, articles=self.bot.articles)
             section.lines.append(Line(f"On {conflict.topic}: {text}", ns, inline=True))
         return section
 
@@ -232,11 +236,14 @@ class Briefer:
                 progress(spec["title"])
             task = self.spec["instruction"].format(title=spec["title"], task=spec["task"])
             lines = self._write(spec["title"], task, spec["queries"])
-            # Whoever the written lines leave out is introduced by a quoted article sentence.
+            # Whoever the written lines leave out is introduced by a quoted article sentence. It
+            # is not quoted again in this section, and is free again for the later ones.
+            introduced = len(self.quoted)
             for entity in spec.get("entities", []):
                 named = any(m.lower() in line.text.lower() for line in lines for m in entity["match"])
                 if not named and (quote := self._quote_for(entity)):
                     lines.append(Line(f"{entity['term']}: {quote.text}", quote.citations, inline=True))
+            introductions = self.quoted[introduced:]
             # A "who is who" section (`people: true`) introduces everyone else the articles give a
             # role, each by the sentence that states it.
             if spec.get("people"):
@@ -254,6 +261,7 @@ class Briefer:
             if spec.get("ordered"):
                 lines = self._in_plan_order(spec["title"], lines)
             sections.append(Section(spec["title"], lines))
+            self.quoted[:] = [q for q in self.quoted if q not in introductions]
         if (disputed := self.disputed()).lines:  # a corpus without contested.yaml has no such section
             sections.append(disputed)
         terms = []
@@ -262,7 +270,7 @@ class Briefer:
                 progress(f"glossary: {t['term']}")
             # Quoted, not written: the model's definitions passed the verifier yet were often
             # wrong ("a government body … established to combat terrorism").
-            terms.append((t["term"], self._quote_for(t, once=False)))
+            terms.append((t["term"], self._quote_for(t, glossary=True)))
         _, _, model = self.bot.backend
         citations = _renumber(sections, terms, self.citer.all_citations())
         return Briefing(self.spec["title"], sections, terms, citations, model, self.bot.retriever.generation)

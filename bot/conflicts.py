@@ -19,7 +19,7 @@ import yaml
 
 from .corpus import Article
 from .embeddings import embed_cached
-from .sentences import ends_sentence, quote, sentence_spans
+from .sentences import antecedent, ends_sentence, quote, sentence_spans
 from .verify.owners import SPEECH_VERBS
 
 TOPICS = Path(__file__).resolve().parents[1] / "corpus" / "contested.yaml"  # the project corpus's (Settings.contested_path)
@@ -134,19 +134,30 @@ def claim_passages(conflicts: list[Conflict], passages: list, articles: dict[str
     return extra
 
 
-def quote_sides(conflict: Conflict, cite_span, per_outlet: bool = False, sides: bool = True) -> tuple[str, list[int]]:
-    """"Outlet (side): “quote” [n]; …" for the conflict's claims, numbered by
-    `cite_span(article_id, start, end)`; `per_outlet`: one quote per side and outlet;
-    `sides`: name each claim's side (never for figures: the quote gives the figure)."""
+def quote_sides(conflict: Conflict, cite_span, sides: bool = True, articles: dict[str, Article] | None = None) -> tuple[str, list[int]]:
+    """"Outlet (side): “quote” [n] “quote” [m]; …" for the conflict's claims, numbered by
+    `cite_span(article_id, start, end)`; `sides`: name each claim's side (never for figures:
+    the quote gives the figure).
+
+    One side's claims from one article are quoted together, in the article's order, and with
+    `articles` a first sentence pointing back ("This attitude also bolsters …") is preceded by
+    the article sentence it points to, so the quotes read as the article does."""
     figures = all(re.fullmatch(_FIGURE, c.side) for c in conflict.claims)
-    parts, numbers, used = [], [], set()
+    groups: dict[tuple[str, str], list[Claim]] = {}
     for c in conflict.claims:
-        if per_outlet and (c.side, c.outlet) in used:
-            continue
-        used.add((c.side, c.outlet))
-        numbers.append(cite_span(c.article_id, c.start, c.end))
-        label = c.outlet if figures or not sides else f"{c.outlet} ({c.side})"
-        parts.append(f"{label}: {quote(c.quote, numbers[-1])}")
+        groups.setdefault((c.side, c.article_id), []).append(c)
+    parts, numbers = [], []
+    for claims in groups.values():
+        claims.sort(key=lambda c: c.start)
+        first, said = claims[0], []
+        if articles and (before := antecedent(articles[first.article_id].text, first.start)):
+            numbers.append(cite_span(first.article_id, *before))
+            said.append(quote(articles[first.article_id].text[before[0]:before[1]], numbers[-1]))
+        for c in claims:
+            numbers.append(cite_span(c.article_id, c.start, c.end))
+            said.append(quote(c.quote, numbers[-1]))
+        label = first.outlet if figures or not sides else f"{first.outlet} ({first.side})"
+        parts.append(f"{label}: {' '.join(said)}")
     return "; ".join(parts), numbers
 
 

@@ -8,15 +8,13 @@ choose further sentences to show; these rules pick which article sentence a read
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
-from .sentences import _PRONOUN_SUBJECT as _POINTS_BACK
-from .sentences import ends_sentence, overlap, quote, sentence_spans
+from .sentences import antecedent, ends_sentence, overlap, quote, sentence_spans
 from .speakers import asked_speaker, statements
 from .verify import is_verdict
 
@@ -58,21 +56,6 @@ class AfterAnswer:
                 self.spans.append((article_id, s, e))
                 n = self.citer.cite_span(article_id, s, e)
                 self.quotes.append((f"{self.articles[article_id].outlet}: {quote(text[s:e], n)}", [n]))
-
-
-_CONNECTIVE = re.compile(r"^(?:however|but|and|yet|still|moreover|instead|so),?\s+", re.IGNORECASE)  # "However, this …"
-
-
-def antecedent(text: str, start: int) -> tuple[int, int] | None:
-    """The article sentence before the one at `start` when that one opens with a word pointing
-    back ("He added …", "This was …"): quoted alone it would not say who or what. None when it
-    does not, or when what precedes is a heading (no closing punctuation)."""
-    if not _POINTS_BACK.match(_CONNECTIVE.sub("", text[start:start + 60].lstrip(" “‘\"'"))):
-        return None
-    before = [(s, e) for s, e in sentence_spans(text[:start]) if e <= start]
-    if before and ends_sentence(text[before[-1][0]:before[-1][1]].rstrip(" “‘\"'")):
-        return before[-1]
-    return None
 
 
 def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[tuple[str, int, int]]) -> CitedSentence | None:

@@ -179,3 +179,18 @@ def quote(text: str, n: int) -> str:
     if not ends_sentence(text.rstrip(" “‘\"")):
         text += "…"
     return f"“{text}” [{n}]"
+
+
+_CONNECTIVE = re.compile(r"^(?:however|but|and|yet|still|moreover|instead|so),?\s+", re.IGNORECASE)  # "However, this …"
+
+
+def antecedent(text: str, start: int) -> tuple[int, int] | None:
+    """The article sentence before the one at `start` when that one opens with a word pointing
+    back ("He added …", "This was …"): quoted alone it would not say who or what. None when it
+    does not, or when what precedes is a heading (no closing punctuation)."""
+    if not _PRONOUN_SUBJECT.match(_CONNECTIVE.sub("", text[start:start + 60].lstrip(" “‘\"'"))):
+        return None
+    before = [(s, e) for s, e in sentence_spans(text[:start]) if e <= start]
+    if before and ends_sentence(text[before[-1][0]:before[-1][1]].rstrip(" “‘\"'")):
+        return before[-1]
+    return None

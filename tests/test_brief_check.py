@@ -128,3 +128,14 @@ def test_a_plan_query_with_an_unquoted_colon_gets_a_clear_error(tmp_path):
         assert "What happened" in str(e) and "unread email" in str(e) and "colon" in str(e)
     else:
         raise AssertionError("a query read as a mapping was accepted")
+
+
+def test_a_reference_back_is_resolved_only_by_the_article_sentence_quoted_right_before_it():
+    line = "The Spectator: “The head of the intelligence services was sacked.” [1] “He has now been arrested for treason.” [2]"
+    adjacent = {1: ("spectator", 100, 150), 2: ("spectator", 151, 190)}
+    assert not bc.dangling(line, adjacent)
+    assert bc.dangling(line, {1: ("spectator", 100, 150), 2: ("spectator", 400, 440)})  # not the sentence before
+    assert bc.dangling(line, {1: ("ft", 100, 150), 2: ("spectator", 151, 190)})  # another article
+    assert bc.dangling(line)  # positions unknown: not resolved
+    first = "FT: “He has now been arrested for treason.” [2] “The head was sacked.” [1]"
+    assert bc.dangling(first, adjacent)  # nothing before it in the line

@@ -36,7 +36,7 @@ LABEL_VALUES = ("true", "false", "off_section")
 _DANGLING = re.compile(r"^(?:(?:this|these|that|those)(?!\s+(?:time|year|week|month|day)\b)|such|he|she|his|her|they|their|them|its|"
                        r"the latter|the former|it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b))\b",
                        re.IGNORECASE)
-_QUOTED = re.compile(r"“([^”]+)”")
+_QUOTED = re.compile(r"“([^”]+)”(?:\s*\[(\d+)\])?")
 
 
 @dataclass
@@ -103,13 +103,25 @@ def sections_of(briefing) -> dict[str, list[str]]:
     return out
 
 
-def dangling(text: str) -> bool:
+def dangling(text: str, where: dict[int, tuple[str, int, int]] | None = None) -> bool:
     """Does a shown line open a sentence with a reference to something outside it? A line of
-    quotes is judged by its quoted sentences; a line in the model's words by its own start."""
-    quoted = _QUOTED.findall(text)
+    quotes is judged by its quoted sentences; a line in the model's words by its own start.
+
+    `where`: citation number -> (article id, start, end). A quote pointing back is resolved
+    when the quote just before it in the line is the article sentence right before it ("The
+    head of … was sacked on 6 January." [9] "He has now been arrested for treason." [10])."""
+    quoted = [(m[1], int(m[2]) if m[2] else None) for m in _QUOTED.finditer(text)]
     if not quoted:
-        quoted = [re.sub(r"^[^:]{1,60}:\s+", "", text)]  # "Term: …" or "Outlet: …"
-    return any(_DANGLING.match(q.strip().lstrip("\"'…. ")) for q in quoted)
+        quoted = [(re.sub(r"^[^:]{1,60}:\s+", "", text), None)]  # "Term: …" or "Outlet: …"
+    where = where or {}
+    for i, (q, n) in enumerate(quoted):
+        if not _DANGLING.match(q.strip().lstrip("\"'…. ")):
+            continue
+        prev = where.get(quoted[i - 1][1]) if i else None
+        here = where.get(n)
+        if not (prev and here and prev[0] == here[0] and 0 <= here[1] - prev[2] <= 3):
+            return True
+    return False
 
 
 def _has(text: str, phrase: str) -> bool:
@@ -119,6 +131,7 @@ def _has(text: str, phrase: str) -> bool:
 def score(briefing, gold: dict, labels: dict[tuple[str, str], str]) -> BriefScore:
     result = BriefScore()
     shown = sections_of(briefing)
+    where = {c.n: (c.article_id, c.start, c.end) for c in briefing.citations}
     for title, facts in gold["sections"].items():
         body = norm(" ".join(shown.get(title, [])))
         got = 0
@@ -137,7 +150,7 @@ def score(briefing, gold: dict, labels: dict[tuple[str, str], str]) -> BriefScor
             for bad in gold.get("must_not_appear", []):
                 if _has(key, bad["text"]):
                     result.forbidden.append(f"{bad['text']} | {text}")
-            if dangling(text):
+            if dangling(text, where):
                 result.dangling.append(text)
             label = labels.get((title, label_key(text)))
             if label is None:
