@@ -27,7 +27,7 @@ from .app import Bot
 from .cite import Citation, Citer
 from .embeddings import embed
 from .conflicts import all_conflicts, quote_sides
-from .glossary import best_quote, closest_sentence, refers_back
+from .glossary import best_quote, closest_sentence, definition, refers_back
 from .guard import is_instruction, without_instructions
 from .quotes import in_their_words
 from .retrieve import Passage
@@ -196,14 +196,14 @@ class Briefer:
         self.said.add(mine)
         return False
 
-    def _quote_for(self, term: dict, glossary: bool = False) -> Line | None:
+    def _quote_for(self, term: dict, glossary: bool = False, role: bool = False) -> Line | None:
         """The article sentence that best explains a term, quoted as is. For an entity of a
         section: not a sentence quoted already (see `build` for the sections after it; the
         CSTO's introduction had taken the Russia section's "… made up almost entirely of
         Russian troops"). For the glossary, which stands on its own: any sentence, one that
         says what the term is preferred."""
         span = best_quote(term, self.bot.articles, exclude=frozenset() if glossary else self.quoted, introduce=True,
-                          define=glossary)
+                          define=glossary, role=role)
         return None if span is None else self._quoted(span)
 
     def _quote_for_topic(self, query: str) -> Line | None:
@@ -241,7 +241,10 @@ class Briefer:
             introduced = len(self.quoted)
             for entity in spec.get("entities", []):
                 named = any(m.lower() in line.text.lower() for line in lines for m in entity["match"])
-                if not named and (quote := self._quote_for(entity)):
+                if spec.get("people"):  # in a who-is-who, named in passing ("Apart from Putin, …") is not introduced
+                    names = [entity["term"], *entity["match"]]
+                    named = any(people.introduces(line.text, names) or definition(line.text, names) for line in lines)
+                if not named and (quote := self._quote_for(entity, role=bool(spec.get("people")))):
                     lines.append(Line(f"{entity['term']}: {quote.text}", quote.citations, inline=True))
             introductions = self.quoted[introduced:]
             # A "who is who" section (`people: true`) introduces everyone else the articles give a

@@ -94,7 +94,7 @@ def defines(text: str, names: list[str]) -> bool:
 
 
 def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset(), introduce: bool = False,
-               define: bool = False) -> tuple[str, int, int] | None:
+               define: bool = False, role: bool = False) -> tuple[str, int, int] | None:
     """(article id, start, end) of the sentence that explains `term` best: one containing a
     `match` phrase (the term in full preferred), closest in meaning to the term's `query`.
 
@@ -109,7 +109,11 @@ def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset(), in
     entry had been "… called for the Russian-led Collective Security Treaty Organization (CSTO)
     to send peacekeepers", close to the query in words, while "… the Collective Security Treaty
     Organization, a Russian-led bloc to which Kazakhstan belongs." sits at the end of a long
-    sentence about Kazakhstan's foreign minister."""
+    sentence about Kazakhstan's foreign minister.
+
+    `role` (an entity of the briefing's who-is-who): only sentences that state what the term is
+    or the person's role, when there are any. Putin's entry had been "Tokayev's decision to ask
+    for Vladimir Putin's support …", which does not say who Putin is."""
     candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
                   if any(m.lower() in a.text[s:e].lower() for m in _names(term))
                   and ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e])
@@ -130,6 +134,9 @@ def best_quote(term: dict, articles: dict[str, Article], exclude=frozenset(), in
         return None
     q = embed_cached(term["query"])
     names = [term["term"], *_names(term)]
+    if role:
+        candidates = [c for c in candidates if defines(articles[c[0]].text[c[1]:c[2]], names)
+                      or introduces(articles[c[0]].text[c[1]:c[2]], names)] or candidates
     if define and (said := {c: d for c in candidates if (d := definition(articles[c[0]].text[c[1]:c[2]], names))}):
         return max(said, key=lambda c: float(embed_cached(said[c]) @ q))
 

@@ -110,6 +110,35 @@ def test_an_introduction_in_the_briefing_neither_points_back_nor_merely_names(bo
     assert not defines("Putin sent 2,500 troops.", ["Putin"])
 
 
+def test_a_definition_is_the_apposition_or_copula_after_the_whole_name():
+    from bot.glossary import definition
+
+    csto = ["CSTO", "Collective Security Treaty"]
+    assert definition("… troops from countries other than the Collective Security Treaty Organization, a Russian-led "
+                      "bloc to which Kazakhstan belongs.", csto) == \
+        "Collective Security Treaty Organization, a Russian-led bloc to which Kazakhstan belongs"
+    assert definition("Putin has validated his Collective Security Treaty Organisation, Central Asia’s equivalent of Nato.",
+                      csto) == "Collective Security Treaty Organisation, Central Asia’s equivalent of Nato"
+    assert definition("The SCO is a regional body founded by China, focused on counter-terrorism.", ["SCO"]) == \
+        "SCO is a regional body founded by China"
+    # the name's remaining words are capitalised ones only: "party and remained … Council, an …" is no apposition
+    assert definition("He led the ruling Nur Otan party and remained a member of the Council, an elder body.", ["Nur Otan"]) is None
+    assert definition("the Russian-led Collective Security Treaty Organization (CSTO) to send peacekeepers.", csto) is None
+
+
+def test_the_glossary_prefers_a_sentence_that_defines_and_a_who_is_who_one_that_states_the_role(bot):
+    from bot.glossary import definition
+    from bot.people import introduces
+
+    csto = {"term": "CSTO", "match": ["CSTO", "Collective Security Treaty"],
+            "query": "Collective Security Treaty Organization CSTO Russian-led bloc peacekeepers"}
+    aid, s, e = best_quote(csto, bot.articles, introduce=True, define=True)
+    assert definition(bot.articles[aid].text[s:e], ["CSTO", "Collective Security Treaty"])
+    putin = {"term": "Vladimir Putin", "match": ["Putin"], "query": "Putin sent Russian troops to Kazakhstan through the CSTO"}
+    aid, s, e = best_quote(putin, bot.articles, introduce=True, role=True)
+    assert introduces(bot.articles[aid].text[s:e], ["Vladimir Putin", "Putin"]), bot.articles[aid].text[s:e]
+
+
 def test_a_planned_topic_gets_its_closest_whole_sentence(bot):
     from bot.glossary import closest_sentence, refers_back
 
