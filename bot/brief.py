@@ -31,7 +31,7 @@ from .glossary import best_quote, closest_sentence, definition, refers_back
 from .guard import is_instruction, without_instructions
 from .quotes import in_their_words
 from .retrieve import Passage
-from .sentences import ends_sentence, quote, quote_markers, words
+from .sentences import antecedent, ends_sentence, quote, quote_markers, words
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
@@ -212,7 +212,12 @@ class Briefer:
         span = closest_sentence(query, self.bot.articles)
         if span is None or span in self.quoted or self._said_before(self.bot.articles[span[0]].text[span[1]:span[2]]):
             return None
-        return self._quoted(span, f"{self.bot.articles[span[0]].outlet}: ")
+        prefix, text = f"{self.bot.articles[span[0]].outlet}: ", self.bot.articles[span[0]].text
+        if refers_back(text[span[1]:span[2]]):  # "This was …", after what it points to (see closest_sentence)
+            # quoted with it even when an earlier line quotes it too: a line stands on its own
+            lead, line = self._quoted((span[0], *antecedent(text, span[1])), prefix), self._quoted(span)
+            return Line(f"{lead.text} {line.text}", lead.citations + line.citations, inline=True)
+        return self._quoted(span, prefix)
 
     def _quoted(self, span: tuple[str, int, int], prefix: str = "") -> Line:
         """A line quoting one article sentence, cited and remembered as quoted."""

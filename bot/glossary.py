@@ -14,7 +14,7 @@ from .corpus import Article
 from .embeddings import embed_cached
 from .guard import is_instruction
 from .people import introduces, says_something
-from .sentences import ends_sentence, overlap, sentence_spans
+from .sentences import antecedent, ends_sentence, overlap, sentence_spans
 
 _COMPARISON = re.compile(r"\b(?:differ\w*|compar\w*|versus|vs\.?|distinguish\w*)(?!\w)", re.I)
 # An answer sentence holding this share of a quote's content words already says what it says.
@@ -168,12 +168,16 @@ def explanation(term: dict, articles: dict[str, Article], said: list[str]) -> tu
 
 
 def closest_sentence(query: str, articles: dict[str, Article]) -> tuple[str, int, int] | None:
-    """(article id, start, end) of the whole article sentence closest in meaning to `query`
-    that opens with no reference to what came before it: the briefing's quote for a planned
-    topic its written lines left out."""
+    """(article id, start, end) of the whole article sentence closest in meaning to `query`:
+    the briefing's quote for a planned topic its written lines left out. A sentence opening
+    with a reference to what came before it qualifies only when that is the article sentence
+    before it (`antecedent`), which the caller quotes first: "This was particularly evident in
+    a verbal message delivered by Xi Jinping to Tokayev on January 7." follows "Not only was
+    Beijing uninformed, but Beijing lacked the expertise on the ground …"."""
     q = embed_cached(query)
     candidates = [(a.id, s, e) for a in articles.values() for s, e in sentence_spans(a.text)
-                  if ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e]) and not refers_back(a.text[s:e])]
+                  if ends_sentence(a.text[s:e]) and not is_instruction(a.text[s:e])
+                  and (not refers_back(a.text[s:e]) or antecedent(a.text, s))]
     if not candidates:
         return None
     return max(candidates, key=lambda c: float(embed_cached(articles[c[0]].text[c[1]:c[2]]) @ q))

@@ -69,11 +69,13 @@ def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[
         c = where[n]
         if (c.article_id, c.start, c.end) in quoted:
             continue
-        quoted.append((c.article_id, c.start, c.end))
         lead = ""
+        # A sentence pointing back follows the one it points to, quoted before it unless the
+        # answer quotes it already (a repeat is worse than a reference a few lines up).
         if (before := antecedent(articles[c.article_id].text, c.start)) and (c.article_id, *before) not in quoted:
             quoted.append((c.article_id, *before))
             lead = quote(articles[c.article_id].text[before[0]:before[1]], citer.cite_span(c.article_id, *before)) + " "
+        quoted.append((c.article_id, c.start, c.end))
         parts.append(f"{articles[c.article_id].outlet}: {lead}{quote(c.quote, n)}")
     if not parts:
         return None

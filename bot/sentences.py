@@ -190,7 +190,7 @@ def antecedent(text: str, start: int) -> tuple[int, int] | None:
     does not, or when what precedes is a heading (no closing punctuation)."""
     if not _PRONOUN_SUBJECT.match(_CONNECTIVE.sub("", text[start:start + 60].lstrip(" “‘\"'"))):
         return None
-    before = [(s, e) for s, e in sentence_spans(text[:start]) if e <= start]
+    before = [(s, e) for s, e in sentence_spans(text) if e <= start]  # the spans citations use
     if before and ends_sentence(text[before[-1][0]:before[-1][1]].rstrip(" “‘\"'")):
         return before[-1]
     return None

@@ -275,6 +275,21 @@ def test_antecedent_only_for_a_sentence_pointing_back():
     assert after[slice(*antecedent(after, after.index("However")))].strip() == "Xi spoke first."
     head = "A heading\nHe said hi."
     assert antecedent(head, head.index("He")) is None  # a heading says nothing of who
+    from bot.sentences import sentence_spans
+
+    # exactly the span a citation of that sentence has, so one sentence is one source, quoted once
+    assert antecedent(text, text.index("He said")) in sentence_spans(text)
+
+
+def test_a_sentence_cited_and_then_pointed_back_to_is_quoted_once(settings):
+    """The model cites the sacking, then the arrest ("He has now been arrested …"): the sacking
+    is its antecedent and was quoted just before, so it is not quoted again."""
+    said = "The head of Kazakhstan's intelligence services was sacked on 6 January. He has now been arrested for treason."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("What happened to the chief of Kazakhstan's security service?")
+    quotes = [q for s in answer.sentences for q in re.findall(r"“(.+?)” \[\d+\]", s.text)]
+    assert "He has now been arrested for treason." in quotes, answer.text
+    assert len(quotes) == len(set(quotes)), answer.text
 
 
 def test_in_quotes_a_speakers_statement_goes_on_after_the_quoted_sentence(settings):
