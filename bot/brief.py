@@ -175,14 +175,25 @@ class Briefer:
         so it is not marked as quoted: here it tells who the person is, and a later section may
         need it for what the person did or said."""
         out = []
-        for intro in people.who_is_who(self.bot.articles, usable=lambda text: not refers_back(text)):
+        found = people.who_is_who(self.bot.articles, usable=lambda text: not refers_back(text))
+        # Someone introduced only in a sentence pointing back ("This has led analysts such as
+        # Sergey Radchenko, an expert on …") comes last, that sentence after the one it points to.
+        known = {people.key(i.name) for i in found}
+        found += [i for i in people.who_is_who(self.bot.articles, usable=refers_back) if people.key(i.name) not in known]
+        for intro in found:
             names = [intro.name]
             if any(people.introduces(line.text, names) for line in lines + out) or \
                     any(people.key(intro.name) in words(" ".join([e["term"], *e.get("match", [])])) for e in entities):
                 continue
-            span = (intro.article_id, intro.start, intro.end)
-            n = self.citer.cite_span(*span)
-            out.append(Line(f"{intro.name}: {quote(self.bot.articles[intro.article_id].text[intro.start:intro.end], n)}", [n], inline=True))
+            text = self.bot.articles[intro.article_id].text
+            spans = [(intro.start, intro.end)]
+            if refers_back(text[intro.start:intro.end]):
+                if (before := antecedent(text, intro.start)) is None:
+                    continue
+                spans.insert(0, before)
+            ns = [self.citer.cite_span(intro.article_id, s, e) for s, e in spans]
+            said = " ".join(quote(text[s:e], n) for (s, e), n in zip(spans, ns))
+            out.append(Line(f"{intro.name}: {said}", ns, inline=True))
         return out
 
     def _said_before(self, text: str) -> bool:
