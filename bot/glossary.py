@@ -73,8 +73,9 @@ def refers_back(text: str) -> bool:
 def definition(text: str, names: list[str]) -> str | None:
     """What `text` says one of `names` is, from the name to the end of its clause: an apposition
     ("the Collective Security Treaty Organization, a Russian-led bloc to which Kazakhstan
-    belongs", "Massimov, the head of …", "… Organisation, Central Asia's equivalent of Nato")
-    or a copula ("The SCO is a regional body …"); None when it says no such thing. A post
+    belongs", "Massimov, the head of …", "… Organisation, Central Asia's equivalent of Nato"),
+    a copula ("The SCO is a regional body …") or a gloss ("a “color revolution” in Kazakhstan”,
+    referring to the demonstrations that erupted …"); None when it says no such thing. A post
     before the name ("President Xi") is not enough: a photo caption ("Chinese President Xi
     Jinping and then Kazakh President Nursultan Nazarbayev in 2013.") has one and tells the
     reader nothing."""
@@ -82,7 +83,8 @@ def definition(text: str, names: list[str]) -> str | None:
         # the name as matched, then the rest of it ("Collective Security Treaty" + " Organization")
         n = re.escape(m) + r"(?:\s+(?-i:[A-Z])[\w’'-]*)*(?:\s*\([^)]*\))?"
         found = re.search(rf"(?<!\w){n},\s+(?:a|an|the|who|which|whose|(?:(?-i:[A-Z])[\w-]*\s+){{0,2}}[\w-]+['’]s)\b", text, re.I) \
-            or re.search(rf"(?<!\w){n}\s+(?:is|was|are|were|has been|had been)\s+(?:a|an|the|one)\b", text, re.I)
+            or re.search(rf"(?<!\w){n}\s+(?:is|was|are|were|has been|had been)\s+(?:a|an|the|one)\b", text, re.I) \
+            or re.search(rf"(?<!\w){n}[^,.;:]{{0,30}},\s+(?:referring to|meaning|i\.e\.|that is,)\s", text, re.I)
         if found:  # to the end of the apposition's or the copula's clause
             stop = re.search(r"[,;:]\s|\.\s*$", text[found.end():])
             return text[found.start():found.end() + (stop.start() if stop else len(text))].strip()

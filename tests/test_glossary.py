@@ -124,6 +124,10 @@ def test_a_definition_is_the_apposition_or_copula_after_the_whole_name():
     # the name's remaining words are capitalised ones only: "party and remained … Council, an …" is no apposition
     assert definition("He led the ruling Nur Otan party and remained a member of the Council, an elder body.", ["Nur Otan"]) is None
     assert definition("the Russian-led Collective Security Treaty Organization (CSTO) to send peacekeepers.", csto) is None
+    # a gloss
+    assert definition("inciting to a “color revolution” in Kazakhstan ”, referring to the demonstrations that erupted, "
+                      "including in Central Asia, in the early 2000s.", ["color revolution"]).endswith(
+        "referring to the demonstrations that erupted")
 
 
 def test_the_glossary_prefers_a_sentence_that_defines_and_a_who_is_who_one_that_states_the_role(bot):
