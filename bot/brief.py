@@ -272,11 +272,10 @@ class Briefer:
             # A planned topic the lines leave out gets its closest article sentence, quoted: the
             # model's lines for "How China responded" had all failed the verifier, and the
             # section was empty while the articles state Xi's message and Wang Yi's offer.
-            # The section holds one line per planned topic (at least MAX_LINES): a plan that lists
-            # twelve events in the timeline had been cut at six.
+            # Every planned topic gets its line: a plan that lists twelve events in the timeline
+            # had been cut at six, and the model's lines, on topics or not, had used up the
+            # Russia section's room before its last topic (Russia's role as security guarantor).
             for query in spec["queries"]:
-                if len(lines) >= max(MAX_LINES, len(spec["queries"])):
-                    break
                 if line := self._quote_for_topic(query):
                     lines.append(line)
             lines = _without_superseded(lines)
