@@ -185,16 +185,22 @@ class Briefer:
             if any(people.introduces(line.text, names) for line in lines + out) or \
                     any(people.key(intro.name) in words(" ".join([e["term"], *e.get("match", [])])) for e in entities):
                 continue
-            text = self.bot.articles[intro.article_id].text
-            spans = [(intro.start, intro.end)]
-            if refers_back(text[intro.start:intro.end]):
-                if (before := antecedent(text, intro.start)) is None:
-                    continue
-                spans.insert(0, before)
-            ns = [self.citer.cite_span(intro.article_id, s, e) for s, e in spans]
-            said = " ".join(quote(text[s:e], n) for (s, e), n in zip(spans, ns))
-            out.append(Line(f"{intro.name}: {said}", ns, inline=True))
+            if spans := self._readable(intro.article_id, intro.start, intro.end):
+                text = self.bot.articles[intro.article_id].text
+                ns = [self.citer.cite_span(intro.article_id, s, e) for s, e in spans]
+                said = " ".join(quote(text[s:e], n) for (s, e), n in zip(spans, ns))
+                out.append(Line(f"{intro.name}: {said}", ns, inline=True))
         return out
+
+    def _readable(self, article_id: str, start: int, end: int) -> list[tuple[int, int]] | None:
+        """The spans to quote so that the sentence at start:end reads on its own: it alone, or
+        the sentence it points back to ("This was …", "He …") and it; None when what it points
+        to is no sentence (a heading)."""
+        text = self.bot.articles[article_id].text
+        if not refers_back(text[start:end]):
+            return [(start, end)]
+        before = antecedent(text, start)
+        return None if before is None else [before, (start, end)]
 
     def _said_before(self, text: str) -> bool:
         """A fact is stated once in the whole briefing: a sentence 80% of whose words an earlier
@@ -225,12 +231,11 @@ class Briefer:
         span = closest_sentence(query, self.bot.articles)
         if span is None or span in self.quoted or self._said_before(self.bot.articles[span[0]].text[span[1]:span[2]]):
             return None
-        prefix, text = f"{self.bot.articles[span[0]].outlet}: ", self.bot.articles[span[0]].text
-        if refers_back(text[span[1]:span[2]]):  # "This was …", after what it points to (see closest_sentence)
-            # quoted with it even when an earlier line quotes it too: a line stands on its own
-            lead, line = self._quoted((span[0], *antecedent(text, span[1])), prefix), self._quoted(span)
-            return Line(f"{lead.text} {line.text}", lead.citations + line.citations, inline=True)
-        return self._quoted(span, prefix)
+        # "This was …" comes after what it points to (see closest_sentence), quoted with it even
+        # when an earlier line quotes it too: a line stands on its own.
+        quoted = [self._quoted((span[0], s, e)) for s, e in self._readable(*span) or [span[1:]]]
+        prefix = f"{self.bot.articles[span[0]].outlet}: "
+        return Line(prefix + " ".join(q.text for q in quoted), [n for q in quoted for n in q.citations], inline=True)
 
     def _quoted(self, span: tuple[str, int, int], prefix: str = "") -> Line:
         """A line quoting one article sentence, cited and remembered as quoted."""
