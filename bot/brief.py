@@ -31,11 +31,12 @@ from .glossary import best_quote, closest_sentence, definition, refers_back
 from .guard import is_instruction, without_instructions
 from .quotes import in_their_words
 from .retrieve import Passage
-from .sentences import antecedent, ends_sentence, quote, quote_markers, words
+from .sentences import ends_sentence, previous_sentence, quote, quote_markers, words
 
 MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
 MAX_LINES = 6  # per written section: the prompt asks for 3-6, the model sometimes runs on
+SHORT_WORDS = 5  # a quoted sentence this short is read with the one before it (not tuned: the first guess)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Line:
     text: str
     citations: list[int]
     inline: bool = False  # the markers already stand inside `text` (quoted claims)
+    entry: bool = False  # "Term: …", the line introducing a person, organisation or term
 
 
 @dataclass
@@ -144,9 +146,16 @@ class Briefer:
             ChatMessage(role=MessageRole.SYSTEM, content=self.bot.settings.prompt("system").strip()),
             ChatMessage(role=MessageRole.USER, content=f"Source excerpts:\n{format_sources(passages)}\n\n{instruction.strip()}"),
         ]
-        text = llm.chat(messages, max_tokens=SECTION_TOKENS).message.content or ""
+        return self._lines(title, llm.chat(messages, max_tokens=SECTION_TOKENS).message.content or "")
+
+    def _lines(self, title: str, text: str) -> list[Line]:
+        """The lines kept of what the model wrote for a section (over the passages now set)."""
         lines = []
         for event in cite_stream(iter([text]), self.citer):
+            if len(lines) == MAX_LINES:
+                # Stop here, not cut afterwards: a line over the limit would leave its sentences
+                # marked as quoted and its words as said, kept from the sections after it.
+                break
             if isinstance(event, Sentence) and event.sentence.supported:
                 s = event.sentence
                 # A fragment cut off by the token limit is not a claim, however well it matches.
@@ -158,7 +167,7 @@ class Briefer:
                 # As in answers: the reader gets the sentences the model's line cites, verbatim
                 # (a line had read "some critics argue that this initiative may be used by Beijing
                 # …" from a sentence saying Kazakhstan is more critical of Beijing's ambitions).
-                elif quoted := in_their_words(s, self.citer, self.bot.articles, taken := list(self.quoted)):
+                elif quoted := in_their_words(s, self.citer, self.bot.articles, taken := list(self.quoted), stand_alone=True):
                     # its markers: the sentences quoted, and an antecedent quoted before one; a line
                     # left out for another section leaves its sentences and its words free for that
                     # section (the second corpus's river-gauge record, written under the timeline,
@@ -166,7 +175,7 @@ class Briefer:
                     if self._belongs(title, quoted.text) and not self._said_before(s.text):
                         self.quoted[:] = taken
                         lines.append(Line(quoted.text, quote_markers(quoted.text), inline=True))
-        return lines[:MAX_LINES]
+        return lines
 
     def _people(self, lines: list[Line], entities: list[dict]) -> list[Line]:
         """A line for each person the articles introduce with a role (bot/people.py), most
@@ -189,18 +198,24 @@ class Briefer:
                 text = self.bot.articles[intro.article_id].text
                 ns = [self.citer.cite_span(intro.article_id, s, e) for s, e in spans]
                 said = " ".join(quote(text[s:e], n) for (s, e), n in zip(spans, ns))
-                out.append(Line(f"{intro.name}: {said}", ns, inline=True))
+                out.append(Line(f"{intro.name}: {said}", ns, inline=True, entry=True))
         return out
 
     def _readable(self, article_id: str, start: int, end: int) -> list[tuple[int, int]] | None:
         """The spans to quote so that the sentence at start:end reads on its own: it alone, or
         the sentence it points back to ("This was …", "He …") and it; None when what it points
-        to is no sentence (a heading)."""
+        to is no sentence (a heading) or points back too far."""
         text = self.bot.articles[article_id].text
-        if not refers_back(text[start:end]):
-            return [(start, end)]
-        before = antecedent(text, start)
-        return None if before is None else [before, (start, end)]
+        spans = [(start, end)]
+        # What it points to may point back in turn ("His predecessor, …" after "Although he took
+        # over the presidency …"): up to two sentences before it. A sentence of a few words
+        # reads on from the one before it as much as "He …" does: "China is not a member."
+        while refers_back(part := text[spans[0][0]:spans[0][1]]) or len(re.findall(r"\w+", part)) <= SHORT_WORDS:
+            before = previous_sentence(text, spans[0][0])
+            if before is None or len(spans) == 3:
+                return None
+            spans.insert(0, before)
+        return spans
 
     def _said_before(self, text: str) -> bool:
         """A fact is stated once in the whole briefing: a sentence 80% of whose words an earlier
@@ -225,15 +240,30 @@ class Briefer:
                           define=glossary, role=role)
         return None if span is None else self._quoted(span)
 
-    def _quote_for_topic(self, query: str) -> Line | None:
+    def _quote_for_topic(self, query: str, lines: list[Line]) -> Line | None:
         """The article sentence closest to one of a section's planned topics (its `queries`),
-        quoted with its outlet; None when it is quoted already or repeats a line."""
+        quoted with its outlet; None when it is quoted already, repeats a line or goes on in one
+        of the section's `lines`."""
         span = closest_sentence(query, self.bot.articles)
         if span is None or span in self.quoted or self._said_before(self.bot.articles[span[0]].text[span[1]:span[2]]):
             return None
+        aid, text = span[0], self.bot.articles[span[0]].text
+        spans = self._readable(*span) or [span[1:]]
+        # What it points back to may stand in a line of this section already ("Although he took
+        # over …" after "… President Tokayev himself."): it goes on in that line, right after
+        # that sentence, rather than in a new line repeating it.
+        if len(spans) > 1:
+            leads = [self.citer.cite_span(aid, s, e) for s, e in spans[:-1]]
+            anchor = quote(text[spans[-2][0]:spans[-2][1]], leads[-1])
+            for line in lines:
+                if line.inline and set(leads) <= set(line.citations) and anchor in line.text:
+                    new = self._quoted((aid, *spans[-1]))
+                    line.text = line.text.replace(anchor, f"{anchor} {new.text}", 1)
+                    line.citations = quote_markers(line.text)
+                    return None
         # "This was …" comes after what it points to (see closest_sentence), quoted with it even
         # when an earlier line quotes it too: a line stands on its own.
-        quoted = [self._quoted((span[0], s, e)) for s, e in self._readable(*span) or [span[1:]]]
+        quoted = [self._quoted((aid, s, e)) for s, e in spans]
         prefix = f"{self.bot.articles[span[0]].outlet}: "
         return Line(prefix + " ".join(q.text for q in quoted), [n for q in quoted for n in q.citations], inline=True)
 
@@ -268,7 +298,7 @@ class Briefer:
                     names = [entity["term"], *entity["match"]]
                     named = any(people.introduces(line.text, names) or definition(line.text, names) for line in lines)
                 if not named and (quote := self._quote_for(entity, role=bool(spec.get("people")))):
-                    lines.append(Line(f"{entity['term']}: {quote.text}", quote.citations, inline=True))
+                    lines.append(Line(f"{entity['term']}: {quote.text}", quote.citations, inline=True, entry=True))
             introductions = self.quoted[introduced:]
             # A "who is who" section (`people: true`) introduces everyone else the articles give a
             # role, each by the sentence that states it.
@@ -281,7 +311,7 @@ class Briefer:
             # had been cut at six, and the model's lines, on topics or not, had used up the
             # Russia section's room before its last topic (Russia's role as security guarantor).
             for query in spec["queries"]:
-                if line := self._quote_for_topic(query):
+                if line := self._quote_for_topic(query, lines):
                     lines.append(line)
             lines = _without_superseded(lines)
             if spec.get("ordered"):
@@ -309,9 +339,13 @@ def _without_superseded(lines: list[Line]) -> list[Line]:
     "…, compared to 3% by Russian companies and 30% by US companies, …"."""
     said = [re.findall(r"“([^”]+)”", l.text) for l in lines]
     sets = [frozenset(re.findall(r"\w+", q[0].lower())) if len(q) == 1 else None for q in said]
-    return [l for l, mine in zip(lines, sets)
-            if mine is None or not any(other is not None and len(other) > len(mine) and len(mine & other) >= 0.8 * len(mine)
-                                       for other in sets)]
+    # So is one that a line of several sentences quotes whole: "The predecessor Nazarbayev
+    # retained control …" beside the line that quotes it to say who "He continued …" is. An
+    # entry ("Vladimir Putin: …") is kept: it says whom it is about.
+    within = {q for qs in said if len(qs) > 1 for q in qs}
+    return [l for l, mine, qs in zip(lines, sets, said)
+            if mine is None or not ((qs[0] in within and not l.entry) or any(other is not None and len(other) > len(mine)
+                                                           and len(mine & other) >= 0.8 * len(mine) for other in sets))]
 
 
 def _renumber(sections: list[Section], terms: list, citations: list[Citation]) -> list[Citation]:

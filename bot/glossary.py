@@ -14,7 +14,7 @@ from .corpus import Article
 from .embeddings import embed_cached
 from .guard import is_instruction
 from .people import introduces, says_something
-from .sentences import antecedent, ends_sentence, overlap, sentence_spans
+from .sentences import CLAUSE_PRONOUN, antecedent, ends_sentence, overlap, sentence_spans
 
 _COMPARISON = re.compile(r"\b(?:differ\w*|compar\w*|versus|vs\.?|distinguish\w*)(?!\w)", re.I)
 # An answer sentence holding this share of a quote's content words already says what it says.
@@ -63,11 +63,15 @@ _REFERS_BACK = re.compile(r"^[\W_]*(?:(?:this|these|that|those)(?!\s+(?:time|yea
 # an off-topic one (a guess, not tuned: measured only on the briefing, evals/DECISIONS.md).
 DEFINES = 0.10
 _ACRONYM = re.compile(r"[A-Z]{2,}")
+# A name opening the sentence after one of these ends a fronted phrase at its comma, and what
+# follows the comma is the sentence's subject, not an apposition.
+_FRONTED = re.compile(r"^[\W_]*(?:apart from|aside from|besides|unlike|like|except for|as for|beyond|after|before|"
+                      r"without|against|along with|together with)\s+$", re.I)
 
 
 def refers_back(text: str) -> bool:
     """Does `text` open with a pronoun or "This"/"Such" whose referent lies before it?"""
-    return bool(_REFERS_BACK.match(text))
+    return bool(_REFERS_BACK.match(text) or CLAUSE_PRONOUN.match(text.lstrip(" “‘\"'")))
 
 
 def definition(text: str, names: list[str]) -> str | None:
@@ -82,7 +86,10 @@ def definition(text: str, names: list[str]) -> str | None:
     for m in names:
         # the name as matched, then the rest of it ("Collective Security Treaty" + " Organization")
         n = re.escape(m) + r"(?:\s+(?-i:[A-Z])[\w’'-]*)*(?:\s*\([^)]*\))?"
-        found = re.search(rf"(?<!\w){n},\s+(?:a|an|the|who|which|whose|(?:(?-i:[A-Z])[\w-]*\s+){{0,2}}[\w-]+['’]s)\b", text, re.I) \
+        found = re.search(rf"(?<!\w){n},\s+(?:a|an|the|who|which|whose|(?:(?-i:[A-Z])[\w-]*\s+){{0,2}}[\w-]+['’]s)\b", text, re.I)
+        if found and _FRONTED.match(re.split(r"“|[.!?]\s+", text[:found.start()])[-1]):  # from its sentence's start
+            found = None  # "Apart from Putin, the other clear winner … is Tokayev": no apposition
+        found = found \
             or re.search(rf"(?<!\w){n}\s+(?:is|was|are|were|has been|had been)\s+(?:a|an|the|one)\b", text, re.I) \
             or re.search(rf"(?<!\w){n}[^,.;:]{{0,30}},\s+(?:referring to|meaning|i\.e\.|that is,)\s", text, re.I)
         if found:  # to the end of the apposition's or the copula's clause

@@ -58,13 +58,17 @@ class AfterAnswer:
                 self.quotes.append((f"{self.articles[article_id].outlet}: {quote(text[s:e], n)}", [n]))
 
 
-def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[tuple[str, int, int]]) -> CitedSentence | None:
+def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[tuple[str, int, int]],
+                   stand_alone: bool = False) -> CitedSentence | None:
     """A verified model sentence shown as the article sentences it cites, each verbatim with its
     outlet (Settings.answer_style "quotes"), so what the reader sees is what the articles say; the
     model's words stay in `said`. A sentence already quoted for an earlier one is not quoted again
-    (`quoted` collects them); None when nothing is left to show."""
+    (`quoted` collects them); None when nothing is left to show. `stand_alone`: the result is a
+    line read on its own (a briefing's bullet), so a sentence pointing back gets what it points
+    to even when an earlier line quotes that."""
     where = {c.n: c for c in citer.all_citations()}
     parts = []
+    line: list[tuple[str, int, int]] = []
     for n in x.citations:
         c = where[n]
         if (c.article_id, c.start, c.end) in quoted:
@@ -72,10 +76,13 @@ def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[
         lead = ""
         # A sentence pointing back follows the one it points to, quoted before it unless the
         # answer quotes it already (a repeat is worse than a reference a few lines up).
-        if (before := antecedent(articles[c.article_id].text, c.start)) and (c.article_id, *before) not in quoted:
+        if (before := antecedent(articles[c.article_id].text, c.start)) and \
+                (c.article_id, *before) not in (line if stand_alone else quoted):
             quoted.append((c.article_id, *before))
+            line.append((c.article_id, *before))
             lead = quote(articles[c.article_id].text[before[0]:before[1]], citer.cite_span(c.article_id, *before)) + " "
         quoted.append((c.article_id, c.start, c.end))
+        line.append((c.article_id, c.start, c.end))
         parts.append(f"{articles[c.article_id].outlet}: {lead}{quote(c.quote, n)}")
     if not parts:
         return None

@@ -182,14 +182,29 @@ def quote(text: str, n: int) -> str:
 
 
 _CONNECTIVE = re.compile(r"^(?:however|but|and|yet|still|moreover|instead|so),?\s+", re.IGNORECASE)  # "However, this …"
+# A pronoun right after the word opening a clause points back as much as one opening the
+# sentence: "Although he took over the presidency in March 2019, his power was deeply
+# circumscribed." says nothing of whom.
+CLAUSE_PRONOUN = re.compile(r"^(?:although|though|when|while|as|after|before|since|because|if|once|until|unless|despite)\s+"
+                            r"(?:he|she|they|his|her|their|him|them)\b", re.IGNORECASE)
+
+
+def points_back(sentence: str) -> bool:
+    """Does the sentence open with a word pointing back, after any connective ("However, this …")?"""
+    opening = _CONNECTIVE.sub("", sentence[:80].lstrip(" “‘\"'"))
+    return bool(_PRONOUN_SUBJECT.match(opening) or CLAUSE_PRONOUN.match(opening) or re.match(r"such\b", opening, re.I))
 
 
 def antecedent(text: str, start: int) -> tuple[int, int] | None:
     """The article sentence before the one at `start` when that one opens with a word pointing
     back ("He added …", "This was …"): quoted alone it would not say who or what. None when it
     does not, or when what precedes is a heading (no closing punctuation)."""
-    if not _PRONOUN_SUBJECT.match(_CONNECTIVE.sub("", text[start:start + 60].lstrip(" “‘\"'"))):
-        return None
+    return previous_sentence(text, start) if points_back(text[start:start + 80]) else None
+
+
+def previous_sentence(text: str, start: int) -> tuple[int, int] | None:
+    """The article sentence before the one at `start`; None when what precedes is a heading (no
+    closing punctuation) or nothing."""
     before = [(s, e) for s, e in sentence_spans(text) if e <= start]  # the spans citations use
     if before and ends_sentence(text[before[-1][0]:before[-1][1]].rstrip(" “‘\"'")):
         return before[-1]

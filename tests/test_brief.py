@@ -140,3 +140,74 @@ def test_a_written_line_stays_only_in_the_section_that_plans_its_topic(bot):
     elsewhere = next(t for t in briefer.plans if t != home)
     line = f"Outlet: “{queries[0]}.” [3]"
     assert briefer._belongs(home, line) and not briefer._belongs(elsewhere, line)
+
+
+def _span(bot, starts: str) -> tuple[str, int, int]:
+    """(article id, start, end) of the article sentence that starts with `starts`."""
+    from bot.sentences import sentence_spans
+
+    for aid, art in bot.articles.items():
+        for s, e in sentence_spans(art.text):
+            if art.text[s:e].startswith(starts):
+                return aid, s, e
+    raise AssertionError(f"no sentence starts {starts!r}")
+
+
+def test_a_quoted_sentence_comes_with_what_it_needs_to_be_read(bot):
+    """A sentence pointing back, at its start or in its first clause, gets the sentence it
+    points to, and that one its own (up to three sentences); a sentence of a few words is read
+    with the one before it."""
+    from bot.brief import Briefer
+    from bot.sentences import antecedent
+
+    briefer = Briefer(bot)
+    text = lambda aid, spans: [bot.articles[aid].text[s:e] for s, e in spans]
+    aid, s, e = _span(bot, "His predecessor, Nursultan Nazarbayev")
+    got = text(aid, briefer._readable(aid, s, e))
+    assert [g[:30] for g in got] == ["Apart from Putin, the other cl", "Although he took over the pres", "His predecessor, Nursultan Naz"]
+    aid, s, e = _span(bot, "China is not a member.")
+    assert text(aid, briefer._readable(aid, s, e))[0].startswith("Now Russia has chosen to act through")
+    aid, s, e = _span(bot, "Although he took over the presidency")
+    assert bot.articles[aid].text[slice(*antecedent(bot.articles[aid].text, s))].startswith("Apart from Putin")
+
+
+def test_a_planned_topic_goes_on_in_the_line_that_quotes_what_it_points_to(bot):
+    from bot.brief import Briefer, Line
+
+    briefer = Briefer(bot)
+    first, then = (briefer._quoted(_span(bot, s)) for s in ("Apart from Putin", "Although he took over the presidency"))
+    lines = [Line(f"The Spectator: {first.text} {then.text} The Spectator: “Dariga was sacked.” [99]",
+                  first.citations + then.citations + [99], inline=True)]
+    assert briefer._quote_for_topic("his predecessor Nursultan Nazarbayev had held the post for 29 years", lines) is None
+    assert len(lines) == 1 and "“His predecessor, Nursultan Nazarbayev" in lines[0].text
+    # right after the sentence it points back to, before the rest of the line
+    assert lines[0].text.index("Although he") < lines[0].text.index("His predecessor") < lines[0].text.index("Dariga was sacked")
+    assert lines[0].citations[:2] == first.citations + then.citations and lines[0].citations[-1] == 99 and len(lines[0].citations) == 4
+
+
+def test_a_one_sentence_line_another_line_quotes_is_dropped_unless_it_is_an_entry():
+    from bot.brief import Line, _without_superseded
+
+    alone = Line("WSJ: “Xi and Putin spoke.” [1]", [1], inline=True)
+    entry = Line("Vladimir Putin: “Xi and Putin spoke.” [1]", [1], inline=True, entry=True)
+    both = Line("WSJ: “Xi and Putin spoke.” [1] “This led Radchenko to doubt it.” [2]", [1, 2], inline=True)
+    assert _without_superseded([alone, entry, both]) == [entry, both]
+
+
+def test_lines_over_the_limit_leave_their_sentences_free(bot):
+    """The model ran on past a section's limit: the sentences of the lines not kept stay free
+    for the sections after it (they had stayed marked as quoted)."""
+    from bot.brief import MAX_LINES, Briefer
+    from bot.sentences import sentence_spans
+
+    briefer = Briefer(bot)
+    spec = briefer.spec["sections"][0]
+    passages = briefer._passages(spec["queries"])
+    briefer.citer.set_passages(passages)
+    written = [f"{p.text[s:e]} [{i}]" for i, p in enumerate(passages, 1) for s, e in sentence_spans(p.text)
+               if p.text[s:e].rstrip().endswith(".") and len(p.text[s:e].split()) > 8]
+    lines = briefer._lines(spec["title"], " ".join(written))
+    assert len(lines) == MAX_LINES and len(written) > MAX_LINES
+    shown = {(c.article_id, c.start, c.end) for c in briefer.citer.all_citations()
+             if any(c.n in line.citations for line in lines)}
+    assert set(briefer.quoted) <= shown

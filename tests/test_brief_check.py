@@ -69,6 +69,16 @@ def test_the_empty_it_of_a_cleft_is_not_a_dangling_reference():
     assert not bc.dangling("The Spectator: “Thousands were arrested.” [2]")
 
 
+def test_a_pronoun_opening_the_first_clause_dangles_too():
+    line = "The Spectator: “Although he took over the presidency in March 2019, his power was deeply circumscribed.” [20]"
+    assert bc.dangling(line)
+    assert not bc.dangling("The Spectator: “Although Tokayev took over the presidency in March 2019, he was weak.” [20]")
+    # resolved by the article sentence right before it, quoted just before it
+    where = {19: ("spectator", 100, 190), 20: ("spectator", 191, 280)}
+    assert not bc.dangling("The Spectator: “Apart from Putin, the other clear winner is President Tokayev himself.” [19] "
+                           "“Although he took over the presidency in March 2019, his power was deeply circumscribed.” [20]", where)
+
+
 def test_labels_carry_over_whatever_the_quotes_and_spaces(tmp_path):
     path = tmp_path / "labels.jsonl"
     path.write_text(json.dumps({"section": "What happened", "text": "A  ‘quoted’ line.", "label": "true"}) + "\n", encoding="utf-8")

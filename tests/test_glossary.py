@@ -128,6 +128,11 @@ def test_a_definition_is_the_apposition_or_copula_after_the_whole_name():
     assert definition("inciting to a “color revolution” in Kazakhstan ”, referring to the demonstrations that erupted, "
                       "including in Central Asia, in the early 2000s.", ["color revolution"]).endswith(
         "referring to the demonstrations that erupted")
+    # a name ending a fronted phrase is followed by the sentence's subject, not an apposition
+    assert definition("The Spectator: “Apart from Putin, the other clear winner from recent events is President "
+                      "Tokayev himself.” [19]", ["Vladimir Putin", "Putin"]) is None
+    assert definition("Unlike Massimov, the new chief is no friend of Beijing.", ["Massimov"]) is None
+    assert definition("The Spectator: “Putin, the Russian president, sent troops.” [2]", ["Putin"]) == "Putin, the Russian president"
 
 
 def test_the_glossary_prefers_a_sentence_that_defines_and_a_who_is_who_one_that_states_the_role(bot):

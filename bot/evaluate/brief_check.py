@@ -34,7 +34,10 @@ LABEL_VALUES = ("true", "false", "off_section")
 # briefing is not scored by the rule that built it. A sentence opening with one of these points outside itself. "It is/was …" is mostly the
 # empty "it" of "It was only a week later that …", and "This time" means these events: not counted.
 _DANGLING = re.compile(r"^(?:(?:this|these|that|those)(?!\s+(?:time|year|week|month|day)\b)|such|he|she|his|her|they|their|them|its|"
-                       r"the latter|the former|it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b))\b",
+                       r"the latter|the former|it(?!\s+(?:is|was|has been|had been|seems|seemed|appears|appeared)\b)|"
+                       # a pronoun opening the first clause: "Although he took over the presidency …"
+                       r"(?:although|though|when|while|as|after|before|since|because|if|once|until|unless|despite)\s+"
+                       r"(?:he|she|they|his|her|their|him|them))\b",
                        re.IGNORECASE)
 _QUOTED = re.compile(r"“([^”]+)”(?:\s*\[(\d+)\])?")
 
