@@ -10,7 +10,8 @@ tagger or NER model ships on these machines.
 A role is stated by
 - an apposition closed by a comma: "Niva Yau, senior researcher at the OSCE Academy …, said";
   "Massimov, who speaks fluent Mandarin Chinese, was viewed …";
-- one before the name: "His predecessor, Nursultan Nazarbayev, had held the post …";
+- one before the name: "His predecessor, Nursultan Nazarbayev, had held the post …", or a
+  relation: "Nazarbayev’s daughter, Dariga, already a major political figure, …";
 - a copula: "Hanne Liddell is a retired dam engineer";
 - a post as a title: "Kazakh President Kassym-Jomart Tokayev", or a role noun before the name:
   "the former president Nazarbayev" (weaker: they give the post only).
@@ -45,6 +46,8 @@ _AFTER = re.compile(rf"{_PERSON}(?:\s*\([^)]*\))?,\s+(?P<role>{_ROLE_START}[^,;:
 # closes the apposition with the sentence.
 _SAID = re.compile(rf"\b(?:said|says|according to)\s+{_PERSON},\s+(?P<role>{_ROLE_START}[^,;:()“”\"]{{0,120}}?)\.?$")
 _BEFORE = re.compile(rf"\b(?P<role>(?:[Tt]he|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Aa]n?)\s+[^,;:()“”\"]{{1,60}}?),\s+{_PERSON},")
+# "Nazarbayev’s daughter, Dariga, already a major political figure, …": a relation before the name.
+_POSSESSIVE = re.compile(rf"\b(?P<role>{_CAP}[’']s\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){{0,2}}),\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,3}}),")
 _COPULA = re.compile(rf"{_PERSON}\s+(?:is|was|has been|had been)\s+(?P<role>(?:a|an|the)\s+[^,;:.]{{2,80}})")
 _TITLE = re.compile(rf"(?i:\b(?P<role>(?:{POST_WORDS})s?|leader))\s+{_PERSON}")
 # "the former president Nazarbayev", "The predecessor Nazarbayev": a role noun before a surname.
@@ -89,14 +92,17 @@ def introductions(text: str, loose: bool = False) -> list[tuple[str, str, bool]]
     if not says_something(text):
         return []
     found = []
-    forms = ((_AFTER, True), (_SAID, True), (_BEFORE, True), (_COPULA, True), (_TITLE, False)) + (((_THE_ROLE, False),) if loose else ())
+    forms = ((_AFTER, True), (_SAID, True), (_BEFORE, True), (_POSSESSIVE, True), (_COPULA, True), (_TITLE, False)) + \
+        (((_THE_ROLE, False),) if loose else ())
     for rx, strong in forms:
         for m in rx.finditer(text):
             if rx is _THE_ROLE and m["role"] in STOPWORDS:
                 continue
             # "Kazakh President Kassym-Jomart Tokayev": the title is a role, not part of the name
             name, role = _POST_IN_NAME.sub("", m["name"].strip()), m["role"].strip()
-            if len(name.split()) < 2 and strong:
+            # one word may be the name one looks for ("Dariga"), but discovers too much ("Massimov,
+            # who speaks fluent Mandarin Chinese, …" states no post) unless a relation states it
+            if len(name.split()) < 2 and strong and not (loose and rx is _POSSESSIVE):
                 continue
             if strong and (not _is_role(role) or rx is not _COPULA and _FINITE.search(role)):
                 continue

@@ -51,6 +51,14 @@ def test_a_name_is_known_by_its_last_word():
     assert key("Kassym-Jomart Tokayev") == key("Tokayev")
 
 
+def test_a_relation_before_a_name_states_the_role_of_the_name_one_looks_for():
+    line = "On that day Nazarbayev’s daughter, Dariga, already a major political figure, was elected chairman of the Senate."
+    assert introduces(line, ["Dariga"])
+    assert ("Dariga", "Nazarbayev’s daughter", True) in introductions(line, loose=True)
+    assert not any(name == "Dariga" for name, _, _ in introductions(line))  # one word discovers no one
+    assert not introduces("Massimov, who speaks fluent Mandarin Chinese, was viewed as a friend of China.", ["Massimov"])
+
+
 def _corpus(folder: Path) -> dict:
     profile = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8")) if (folder / "profile.yaml").exists() else {}
     lexicon.use(lexicon.Lexicon.load(profile or {}))
