@@ -45,6 +45,32 @@ def main():
     """Cited answers about the January 2022 unrest in Kazakhstan and what it meant for China."""
 
 
+# Set by a `bot ask` that answered in this process: nothing is left to do but free memory.
+_ANSWERED_HERE = False
+
+
+def run() -> None:
+    """The `bot` console script. A `bot ask` that loaded the model in this process ends without
+    the interpreter's teardown (freeing the 1 GB model and the index: 0.4-0.6 s after the
+    answer was printed, measured); its output is flushed first and nothing it wrote is pending
+    (the prompt-head state is written before the answer). Everything else exits as usual.
+    Tests call `main` in process and never take this path."""
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    if _ANSWERED_HERE and isinstance(code, int):
+        import logging
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
+
+
 @main.command()
 @click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -125,6 +151,8 @@ def ask(question: str, as_json: bool, backend, model, top_k, strict, local: bool
             if loading is not None:
                 loading.join()
             _write(stream, text)
+        global _ANSWERED_HERE
+        _ANSWERED_HERE = True
     finally:
         if loading is not None:
             loading.join()
