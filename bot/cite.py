@@ -22,6 +22,7 @@ from .sentences import (
     _stem,
     content_stems,
     ends_sentence,
+    fuller_sentence,
     idf_table,
     key_facts,
     opening_name,
@@ -178,8 +179,17 @@ class Citer:
         self._subject_lost = not out.supported and (
             any(SUBJECT_LOST in x or x == SUBJECT_LEFT_OUT for x in out.missing) or bool(opening_name(sentence) & set(out.missing)))
         if out.supported or (not self.strict and not NOT_ADDED & set(out.missing)):
-            out.citations = [self._number(self.spans[i]) for i in chosen]
+            out.citations = list(dict.fromkeys(self._number(self._shown(self.spans[i])) for i in chosen))
         return out
+
+    def _shown(self, span: Span) -> Span:
+        """What a citation of `span` shows: the span, or the fuller sentence of its article that
+        says all it says and goes on. A caption repeating the first half of a sentence ("Chinese
+        companies account for around 17% of the oil extracted from Kazakhstan.") had been cited
+        without "…, according to 2019 estimates from the Carnegie Moscow Center." """
+        text = self.articles[span.article_id].text
+        fuller = fuller_sentence(text, span.start, span.end)
+        return span if fuller is None else Span(span.article_id, *fuller, text[fuller[0]:fuller[1]])
 
     def _word_span(self, sentence: str, chosen: list[int], order: list[int], scores: np.ndarray) -> list[int]:
         """A second span for the claim's words the first lacks, when names and numbers needed none.

@@ -202,6 +202,18 @@ def antecedent(text: str, start: int) -> tuple[int, int] | None:
     return previous_sentence(text, start) if points_back(text[start:start + 80]) else None
 
 
+def fuller_sentence(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A longer sentence of the same article that holds the sentence at start:end word for word
+    and goes on: a photo caption or a pull quote repeats part of a sentence whose rest (the
+    source of a figure, a comparison) the reader needs. None if none."""
+    def flat(t: str) -> str:
+        return " " + " ".join(re.findall(r"\w+", t.lower())) + " "
+
+    mine = flat(text[start:end])
+    found = [(s, e) for s, e in sentence_spans(text) if e - s > end - start and mine.strip() and mine in flat(text[s:e])]
+    return min(found, key=lambda x: x[1] - x[0]) if found else None
+
+
 def previous_sentence(text: str, start: int) -> tuple[int, int] | None:
     """The article sentence before the one at `start`; None when what precedes is a heading (no
     closing punctuation) or nothing."""

@@ -573,3 +573,25 @@ def test_a_figure_of_another_kind_does_not_answer_a_measure_question(bot):
     assert names_measure("Fuel prices doubled on 1 January.", "price", alike)  # a plural
     assert names_measure("The hub's price tag was $1bn.", "cost", alike)  # a word close in meaning (0.73)
     assert names_measure("8,000 people have been arrested.", None)  # no measure asked: as before
+
+
+def test_a_caption_is_cited_as_the_sentence_that_holds_it_and_goes_on(bot):
+    """A photo caption repeating the first part of a sentence: a claim that cites it shows the
+    whole sentence (the source of the figure), and a sentence merely sharing words is no such."""
+    from bot.sentences import fuller_sentence
+
+    text = ("Oil fields near Atyrau.\n\nChinese firms pump 17% of the oil, according to Carnegie estimates. "
+            "Chinese firms pump 17% of the oil.\n\nThe uprising is over. Talks over the uprising went on.")
+    caption = text.index("Chinese firms pump 17% of the oil.")
+    whole = fuller_sentence(text, caption, caption + len("Chinese firms pump 17% of the oil."))
+    assert whole is not None and text[whole[0]:whole[1]].endswith("according to Carnegie estimates.")
+    over = text.index("The uprising is over.")
+    assert fuller_sentence(text, over, over + len("The uprising is over.")) is None  # its words, not word for word
+
+    passages = bot.retriever.retrieve("What share of Kazakhstan's oil do Chinese companies extract?", top_k=8).passages
+    c = Citer(bot.articles, bot.settings.support_floor)
+    c.set_passages(passages)
+    s = c.cite("Chinese companies account for around 17% of the oil extracted from Kazakhstan.")
+    assert s.supported
+    quotes = [c.all_citations()[n - 1].quote for n in s.citations]
+    assert any("according to 2019 estimates from the Carnegie Moscow Center" in q for q in quotes), quotes
