@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from . import lexicon
 
@@ -202,15 +203,23 @@ def antecedent(text: str, start: int) -> tuple[int, int] | None:
     return previous_sentence(text, start) if points_back(text[start:start + 80]) else None
 
 
+def _flat(t: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", t.lower())) + " "
+
+
+@lru_cache(maxsize=64)
+def _flat_sentences(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Each sentence of an article with its words lower-cased, once per article text: every
+    citation of every answer asks `fuller_sentence` of the same few articles."""
+    return tuple((s, e, _flat(text[s:e])) for s, e in sentence_spans(text))
+
+
 def fuller_sentence(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A longer sentence of the same article that holds the sentence at start:end word for word
     and goes on: a photo caption or a pull quote repeats part of a sentence whose rest (the
     source of a figure, a comparison) the reader needs. None if none."""
-    def flat(t: str) -> str:
-        return " " + " ".join(re.findall(r"\w+", t.lower())) + " "
-
-    mine = flat(text[start:end])
-    found = [(s, e) for s, e in sentence_spans(text) if e - s > end - start and mine.strip() and mine in flat(text[s:e])]
+    mine = _flat(text[start:end])
+    found = [(s, e) for s, e, flat in _flat_sentences(text) if e - s > end - start and mine.strip() and mine in flat]
     return min(found, key=lambda x: x[1] - x[0]) if found else None
 
 
