@@ -40,7 +40,7 @@ from .answer import (
 from .cite import CitedSentence, Citer
 from .conflicts import claim_passages, find_conflicts
 from .corpus import load_corpus
-from .embeddings import MiniLMEmbedding
+from .embeddings import VECTORS_FILE, MiniLMEmbedding, SentenceVectors
 from .guard import (
     asked_question,
     asks_opinion,
@@ -109,6 +109,7 @@ class Bot:
         # What the guard counts as mentioned: the articles, plus the glossary's own names ("EAEU").
         self.known_text = self.corpus_text + "\n" + " ".join(n for t in self.terms for n in [t["term"], *t.get("match", [])])
         self.embed_model = MiniLMEmbedding()
+        self.sentence_vectors = SentenceVectors(self.settings.index_dir / VECTORS_FILE)
         # The corpus's own names (profile) on top of general language data, for the checks.
         self.lexicon = lexicon.Lexicon.load(self.settings.profile())
         lexicon.use(self.lexicon)
@@ -196,7 +197,7 @@ class Bot:
             return
         passages, conflicts = self.prompt_passages(standalone, retrieval.passages)
         citer = Citer(self.articles, self.settings.support_floor, strict=self.settings.strict,
-                      citable=lambda t: not is_instruction(t), question=standalone)
+                      citable=lambda t: not is_instruction(t), question=standalone, vectors=self.sentence_vectors)
         citer.set_passages(passages)
         gen = Generation(llm, build_messages(self.settings, standalone, passages), self.settings.max_tokens, turn.timings, turn.t0)
         sentences: list[CitedSentence] = []

@@ -37,6 +37,7 @@ MAX_PASSAGES = 6  # per section: keeps each prompt near 1,000 tokens
 SECTION_TOKENS = 400
 MAX_LINES = 6  # per written section: the prompt asks for 3-6, the model sometimes runs on
 SHORT_WORDS = 5  # a quoted sentence this short is read with the one before it (not tuned: the first guess)
+BRIEFINGS_KEPT = 4  # cached briefings kept in the index folder (see prune_cache)
 
 
 @dataclass
@@ -99,7 +100,8 @@ class Briefer:
         self.bot = bot
         self.spec = plan(bot.settings)
         # Strict: a sentence the verifier cannot support is dropped, never shown uncited.
-        self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t))
+        self.citer = Citer(bot.articles, bot.settings.support_floor, strict=True, citable=lambda t: not is_instruction(t),
+                           vectors=bot.sentence_vectors)
         self.said: set[frozenset[str]] = set()  # word sets of the sentences kept so far
         self.quoted: list[tuple[str, int, int]] = []  # (article id, start, end) of quoted sentences
         # Each section's planned topics as MiniLM vectors: where a written line belongs.
@@ -393,6 +395,15 @@ def cache_path(bot: Bot) -> Path:
     return s.index_dir / f"brief-{bot.retriever.generation}-{h.hexdigest()[:12]}.json"
 
 
+def prune_cache(folder: Path) -> None:
+    """Keep the newest BRIEFINGS_KEPT cached briefings: every code, plan or index change writes a
+    new one, and the old ones are never read again (a folder had gathered 38 of them)."""
+    old = sorted(folder.glob("brief-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[BRIEFINGS_KEPT:]
+    for path in old:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".lock").unlink(missing_ok=True)
+
+
 def _cached(path: Path) -> Briefing | None:
     try:
         return Briefing.from_json(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
@@ -423,6 +434,7 @@ def _build(bot: Bot, path: Path, progress) -> Briefing:
     try:
         tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
+        prune_cache(path.parent)
     except OSError:
         tmp.unlink(missing_ok=True)  # a briefing that cannot be cached is still returned
     return result

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .corpus import Article
-from .embeddings import embed
+from .embeddings import SentenceVectors, embed
 from .sentences import (
     _LEAD,
     _ROLE_VERB,
@@ -87,8 +87,9 @@ class Citer:
     """Aligns answer sentences to candidate spans drawn from the retrieved passages."""
 
     def __init__(self, articles: dict[str, Article], support_floor: float, strict: bool = False, max_spans: int = 2,
-                 citable=lambda sentence: True, question: str = ""):
+                 citable=lambda sentence: True, question: str = "", vectors: SentenceVectors | None = None):
         self.articles = articles
+        self.sentence_vectors = vectors or SentenceVectors()  # the article sentences' vectors
         self.question = question  # what the answer is to; a sentence that only restates it is a verdict
         self.floor = support_floor
         self.strict = strict
@@ -120,7 +121,7 @@ class Citer:
                     seen.add((art.id, s))
                     self.spans.append(Span(art.id, s, e, art.text[s:e]))
                     self._before[(art.id, s)] = prior  # context a membership claim may need
-        self.vectors = embed([s.text for s in self.spans]) if self.spans else self.vectors
+        self.vectors = self.sentence_vectors.vectors([s.text for s in self.spans])
 
     def _score(self, sentence: str, cos: np.ndarray) -> np.ndarray:
         """Cosine (given, one per candidate) and IDF-weighted word overlap, equally weighted."""

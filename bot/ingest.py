@@ -18,7 +18,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.storage.docstore import SimpleDocumentStore
 
 from .corpus import Article, load_corpus
-from .embeddings import MiniLMEmbedding, count_tokens
+from .embeddings import VECTORS_FILE, MiniLMEmbedding, SentenceVectors, count_tokens
+from .sentences import sentence_spans
 from .settings import Settings
 from .store import (
     Store,
@@ -92,7 +93,10 @@ def run_index(settings: Settings, rebuild: bool = False, progress: bool = True) 
     articles = load_corpus(settings.corpus_dir)  # a bad corpus fails before anything is touched
     try:
         with writer_lock(settings):
-            return _run_index(settings, articles, rebuild, progress)
+            report = _run_index(settings, articles, rebuild, progress)
+            # The sentences answers are cited from, embedded now rather than in every answer.
+            SentenceVectors(settings.index_dir / VECTORS_FILE).save([a.text[s:e] for a in articles for s, e in sentence_spans(a.text)])
+            return report
     except OSError as e:
         raise io_error(e, "writing the index") from None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.brief import briefing, cache_path
+from bot.brief import BRIEFINGS_KEPT, briefing, cache_path, prune_cache
 
 GOLD = yaml.safe_load((Path(__file__).parents[1] / "evals" / "brief_gold.yaml").read_text(encoding="utf-8"))
 MIN_FACT_RECALL = 0.90  # the first full briefing had 20 of 20 (evals/DECISIONS.md)
@@ -211,3 +211,19 @@ def test_lines_over_the_limit_leave_their_sentences_free(bot):
     shown = {(c.article_id, c.start, c.end) for c in briefer.citer.all_citations()
              if any(c.n in line.citations for line in lines)}
     assert set(briefer.quoted) <= shown
+
+
+def test_only_the_newest_cached_briefings_are_kept(tmp_path):
+    import os
+
+    for i in range(BRIEFINGS_KEPT + 3):
+        path = tmp_path / f"brief-gen-{i:012d}.json"
+        path.write_text("{}")
+        path.with_suffix(".lock").write_text("")
+        os.utime(path, ns=(i, i))
+    (tmp_path / "docstore-local-gen.json").write_text("{}")  # not a briefing: kept
+    prune_cache(tmp_path)
+    kept = sorted(p.name for p in tmp_path.glob("brief-*.json"))
+    assert kept == [f"brief-gen-{i:012d}.json" for i in range(3, BRIEFINGS_KEPT + 3)]
+    assert sorted(p.stem for p in tmp_path.glob("brief-*.lock")) == [p[:-5] for p in kept]
+    assert (tmp_path / "docstore-local-gen.json").exists()
