@@ -35,11 +35,10 @@ STATE_MAGIC = b"kz-bot prompt-head state 1\n"
 STATE_FILES_KEPT = 4  # one per system prompt in use; older ones are deleted
 
 
-def _context_params(llama) -> dict:
-    """The llama.cpp context parameters that are plain values (sizes, types, threads, flags)."""
-    cp = llama.context_params
-    plain = (ctypes.c_bool, ctypes.c_int, ctypes.c_int32, ctypes.c_uint32, ctypes.c_float)  # not pointers
-    return {name: getattr(cp, name) for name, kind in cp._fields_ if kind in plain}
+def _plain_params(params) -> dict:
+    """The llama.cpp parameters that are plain values (sizes, types, threads, flags), not pointers."""
+    plain = (ctypes.c_bool, ctypes.c_int, ctypes.c_int32, ctypes.c_uint32, ctypes.c_float)
+    return {name: getattr(params, name) for name, kind in params._fields_ if kind in plain}
 
 
 def _state_bytes(llama) -> bytes:
@@ -209,13 +208,14 @@ class EmbeddedLLM(CustomLLM):
         return llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
 
     def _state_key(self, llama, head: list[int]) -> str:
-        """What the saved state depends on: model file, llama.cpp build and CPU, context parameters, tokens."""
+        """What the saved state depends on: model file, llama.cpp build and CPU, context and model
+        parameters (the weights' layout changes the numbers), tokens."""
         import llama_cpp
 
         st = os.stat(self.model_path)
         ident = [GGUF_SHA256 if Path(self.model_path).name == GGUF_NAME else "", st.st_size, st.st_mtime_ns, st.st_ino,
                  llama_cpp.__version__, llama_cpp.llama_print_system_info().decode(errors="replace"),
-                 _context_params(llama), head]
+                 _plain_params(llama.context_params), _plain_params(llama.model_params), head]
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:

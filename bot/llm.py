@@ -34,18 +34,36 @@ def load_llama(model_path: str, n_ctx: int, n_threads: int | None):
     """The process's llama.cpp model for `model_path`, loaded on first use."""
     with _LOAD_LOCK:
         if model_path not in _LOADED:
+            import llama_cpp.llama as module
             from llama_cpp import Llama
 
-            _LOADED[model_path] = Llama(
-                model_path=model_path,
-                n_ctx=n_ctx,
-                n_threads=n_threads,
-                # A set thread count holds for the prompt too: llama-cpp-python's default takes
-                # every core for it, and two processes doing so on two cores thrash (ggml's
-                # threads spin while they wait): 32-42 s per answer instead of 7, measured.
-                n_threads_batch=n_threads,
-                verbose=False,
-            )
+            # No CPU_REPACK buffers: by default llama.cpp copies 597 MB of the Q4_K weights into
+            # an interleaved layout (q4_K_8x8) at load, and on the 2-core x86 machines here that
+            # layout is slower where the time goes: a 700-token prompt took 4.3 s with it and
+            # 2.7 s without, the load 0.79 s against 0.36 s; generation is 8 % slower
+            # (bench, 2026-12-04). Llama() has no argument for it, so its default model
+            # parameters are wrapped for this one call (under the load lock).
+            default = module.llama_cpp.llama_model_default_params
+
+            def params():
+                p = default()
+                p.use_extra_bufts = False
+                return p
+
+            module.llama_cpp.llama_model_default_params = params
+            try:
+                _LOADED[model_path] = Llama(
+                    model_path=model_path,
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    # A set thread count holds for the prompt too: llama-cpp-python's default takes
+                    # every core for it, and two processes doing so on two cores thrash (ggml's
+                    # threads spin while they wait): 32-42 s per answer instead of 7, measured.
+                    n_threads_batch=n_threads,
+                    verbose=False,
+                )
+            finally:
+                module.llama_cpp.llama_model_default_params = default
         return _LOADED[model_path]
 
 

@@ -107,6 +107,26 @@ def test_a_saved_head_state_equals_evaluating_the_head(bot, monkeypatch):
 
 
 @pytest.mark.llm
+def test_the_model_is_loaded_without_repacked_weights(bot):
+    """load_llama turns llama.cpp's CPU_REPACK off (slower prompts here, see bot/llm.py) for its
+    own call only, and the saved head state is keyed on it, as it changes the numbers."""
+    import llama_cpp
+    import llama_cpp.llama as module
+
+    _, llm, _ = bot.backend
+    assert llm.llama.model_params.use_extra_bufts is False
+    assert module.llama_cpp.llama_model_default_params is llama_cpp.llama_model_default_params  # restored
+    assert llama_cpp.llama_model_default_params().use_extra_bufts is True  # the library's default is untouched
+    head = [1, 2, 3]
+    key = llm._state_key(llm.llama, head)
+    llm.llama.model_params.use_extra_bufts = True
+    try:
+        assert llm._state_key(llm.llama, head) != key
+    finally:
+        llm.llama.model_params.use_extra_bufts = False
+
+
+@pytest.mark.llm
 def test_a_recorded_generation_replays_the_same_text(bot, tmp_path):
     """`bot eval --replay` (evaluate/replay.py): a recorded request replays its text without the
     model; a stream the consumer stopped early is continued by the model where it stopped, and
