@@ -426,6 +426,20 @@ def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):
     assert not verdict.supported and c.closest_source([verdict]) is None
 
 
+def test_the_closest_source_may_match_a_little_under_the_support_floor(bot):
+    """The quote shows the article's sentence, not the model's words (see CLOSEST_MARGIN): a
+    dropped sentence scoring just under the floor still points at it; one far under does not."""
+    from dataclasses import replace
+
+    from bot.cite import CLOSEST_MARGIN
+
+    c = _citer_for(bot, "In how many Kazakh cities did violence break out?")
+    garbled = c.cite("15 of the 31 cities experienced violence.")
+    just_under = replace(garbled, score=c.floor - CLOSEST_MARGIN / 2)
+    assert c.closest_source([just_under]).text.startswith("There was violence in 19 of")
+    assert c.closest_source([replace(garbled, score=c.floor - 2 * CLOSEST_MARGIN)]) is None
+
+
 def test_unnamed_lists_the_question_names_a_text_lacks():
     assert unnamed("In how many Kazakh cities did violence break out?", "violence in 19 of Kazakhstan’s 31 cities") == []
     assert unnamed("Does China back Kazakhstan?", "Beijing backs Astana") == []  # a capital stands for its state
