@@ -26,6 +26,7 @@ from .answer import Sentence, cite_stream, format_sources
 from .app import Bot
 from .cite import Citation, Citer
 from .embeddings import embed
+from .files import keep_newest
 from .conflicts import all_conflicts, quote_sides
 from .glossary import best_quote, closest_sentence, definition, refers_back
 from .guard import is_instruction, without_instructions
@@ -398,9 +399,7 @@ def cache_path(bot: Bot) -> Path:
 def prune_cache(folder: Path) -> None:
     """Keep the newest BRIEFINGS_KEPT cached briefings: every code, plan or index change writes a
     new one, and the old ones are never read again (a folder had gathered 38 of them)."""
-    old = sorted(folder.glob("brief-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[BRIEFINGS_KEPT:]
-    for path in old:
-        path.unlink(missing_ok=True)
+    for path in keep_newest(folder, "brief-*.json", BRIEFINGS_KEPT):
         path.with_suffix(".lock").unlink(missing_ok=True)
 
 

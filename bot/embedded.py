@@ -24,6 +24,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.custom import CustomLLM
 from pydantic import PrivateAttr
 
+from .files import keep_newest
 from .llm import load_llama
 from .model_file import GGUF_NAME, GGUF_SHA256
 
@@ -86,9 +87,7 @@ def write_state_file(path: Path, key: str, data: bytes) -> None:
         with open(tmp, "wb") as f:
             f.write(STATE_MAGIC + json.dumps({"key": key, "sha256": hashlib.sha256(data).hexdigest()}).encode() + b"\n" + data)
         os.replace(tmp, path)
-        old = sorted(path.parent.glob("head-*.state"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[STATE_FILES_KEPT:]
-        for p in old:
-            p.unlink(missing_ok=True)
+        keep_newest(path.parent, "head-*.state", STATE_FILES_KEPT)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
