@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.answer import (
@@ -17,7 +19,7 @@ from bot.answer import (
     states_amount,
     wants_more,
 )
-from bot.cite import Citer
+from bot.cite import CLOSEST_MARGIN, Citer
 from bot.sentences import key_facts, sentence_spans
 from bot.verify import OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, echoes
 from bot.verify.facts import missing_facts, unbound_facts, unnamed, unpaired_shares
@@ -429,10 +431,6 @@ def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):
 def test_the_closest_source_may_match_a_little_under_the_support_floor(bot):
     """The quote shows the article's sentence, not the model's words (see CLOSEST_MARGIN): a
     dropped sentence scoring just under the floor still points at it; one far under does not."""
-    from dataclasses import replace
-
-    from bot.cite import CLOSEST_MARGIN
-
     c = _citer_for(bot, "In how many Kazakh cities did violence break out?")
     garbled = c.cite("15 of the 31 cities experienced violence.")
     just_under = replace(garbled, score=c.floor - CLOSEST_MARGIN / 2)
