@@ -141,6 +141,10 @@ def test_a_restated_question_is_a_verdict():
     assert echoes("China is not a member of the CSTO.", q)
     assert not echoes("China is not a member of the Collective Security Treaty Organization, a Russian-led alliance.", q)
     assert not echoes("Kazakhstan's trade with China was $21 billion.", "Does Kazakhstan trade more with China or Russia?")
+    # a number is the sentence's own content, even one or two characters long
+    assert not echoes("Seven police officers died.", "How many police officers died?")
+    assert not echoes("1.5% of Kazakhstan's population is Uighur.", "What share of Kazakhstan's population is Uighur?")
+    assert echoes("Police officers died.", "How many police officers died?")
 
 
 def test_a_verdict_needs_a_source_that_says_it(bot):
