@@ -22,6 +22,7 @@ from bot.answer import (
 from bot.cite import CLOSEST_MARGIN, Citer
 from bot.sentences import key_facts, sentence_spans
 from bot.verify import OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, echoes
+from bot.verify.verdict import open_question
 from bot.verify.facts import missing_facts, unbound_facts, unnamed, unpaired_shares
 from bot.verify.owners import (
     misplaced_posts,
@@ -145,6 +146,27 @@ def test_a_restated_question_is_a_verdict():
     assert not echoes("Seven police officers died.", "How many police officers died?")
     assert not echoes("1.5% of Kazakhstan's population is Uighur.", "What share of Kazakhstan's population is Uighur?")
     assert echoes("Police officers died.", "How many police officers died?")
+
+
+def test_only_a_question_asking_whether_is_answered_by_restating_it():
+    assert not open_question("Is China a member of the CSTO?")
+    assert not open_question("Did the unrest shift power between Tokayev and Nazarbayev?")
+    assert not open_question("After the crisis, who has more sway in Central Asia, Russia or China?")  # a named choice
+    assert not open_question("Tell me about the CSTO.")
+    assert open_question("Who became chairman of the Senate after Dariga was sacked?")
+    assert open_question("In which year was the CSTO founded?")
+    assert open_question("According to the Financial Times, what did Tokayev promise?")
+    assert open_question("How many police officers died?")
+
+
+def test_an_open_question_is_not_answered_by_what_it_takes_as_given(bot):
+    """Asked who followed Dariga, the sentence saying she was sacked restates the question's
+    own clause: it is true and cited, but no answer. Asked whether she was sacked, it is one."""
+    said = "Dariga was sacked as chairman of the Senate."
+    given = _citer_for(bot, "Who became chairman of the Senate after Dariga was sacked?").cite(said)
+    assert not given.supported and "(restates the question)" in given.missing, given
+    answer = _citer_for(bot, "Was Dariga sacked as chairman of the Senate?").cite(said)
+    assert answer.supported, answer
 
 
 def test_a_verdict_needs_a_source_that_says_it(bot):
@@ -575,6 +597,9 @@ def test_an_amount_must_count_what_was_asked(bot):
     ("What share of Kazakhstan's population is Russian?", None),  # a share, not a population
     ("How many people live in Almaty?", None),  # counted_noun's question
     ("What did the report conclude?", None),
+    ("How much money has China invested in Kazakhstan's infrastructure?", "money"),
+    ("How much was the logistics hub worth?", "money"),
+    ("How much property was destroyed?", None),  # an amount, not a sum of money
 ])
 def test_the_kind_of_figure_a_what_question_asks_for(question, measure):
     assert measured_noun(question) == measure
@@ -589,6 +614,11 @@ def test_a_figure_of_another_kind_does_not_answer_a_measure_question(bot):
     assert names_measure("Fuel prices doubled on 1 January.", "price", alike)  # a plural
     assert names_measure("The hub's price tag was $1bn.", "cost", alike)  # a word close in meaning (0.73)
     assert names_measure("8,000 people have been arrested.", None)  # no measure asked: as before
+    # a sum of money is written with a currency sign, a code or a currency's name
+    assert not names_measure("Chinese companies account for around 17% of the oil extracted.", "money", alike)
+    assert not names_measure("Trade reached 21 billion in 2020, and 3 more.", "money", alike)
+    for sum_ in ("a US$280 million logistics hub", "insured losses of £47m", "€1.5bn", "USD 40 million", "2 billion dollars", "100 million yuan"):
+        assert names_measure(f"It was {sum_}.", "money", alike), sum_
 
 
 def test_a_caption_is_cited_as_the_sentence_that_holds_it_and_goes_on(bot):

@@ -75,3 +75,17 @@ def test_a_bad_profile_is_named_in_one_line(tmp_path, bad):
     (tmp_path / "profile.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(SettingsError, match="profile"):
         Settings.load(path=Path("/nonexistent"), corpus_dir=tmp_path).profile()
+
+
+def test_a_link_no_cited_sentence_states_is_found():
+    """The model welds a clause onto a true sentence with "because" or "resulted in": each side may
+    be cited, the link is not (facts.unstated_link)."""
+    from bot.verify.facts import unstated_link
+
+    weld = "The mayor resigned because the river rose by two metres."
+    assert unstated_link(weld, ["The mayor resigned on Monday.", "The river rose by two metres overnight."])
+    assert not unstated_link(weld, ["The mayor resigned on Monday after the river rose by two metres."])  # a link stated
+    assert not unstated_link(weld, ["The river rose by two metres; the mayor resigned."])  # most of both sides in one sentence
+    assert unstated_link("The talks resulted in a new treaty.", ["On the eve of the talks, ministers met.", "A new treaty was signed in Oslo."])
+    assert unstated_link("Because of the flood, the mayor resigned.", ["The mayor resigned.", "The flood came."])  # fronted
+    assert not unstated_link("The mayor resigned on Monday.", ["The river rose."])  # no link claimed: other checks' business

@@ -32,9 +32,10 @@ from .reasons import (
     REPEATS,
     RESTATES_QUESTION,
     SUBJECT_LEFT_OUT,
+    UNSTATED_LINK,
     Finding,
 )
-from .verdict import VERDICT_FLOOR
+from .verdict import VERDICT_FLOOR, echoes, open_question
 
 if TYPE_CHECKING:
     from ..cite import Citer
@@ -105,6 +106,11 @@ def polarity(claim: Claim) -> list[str]:
     return [NEGATION] if facts.negation_mismatch(claim.sentence, claim.combined) else []
 
 
+def link(claim: Claim) -> list[str]:
+    """A cause or purpose joining two things that no cited sentence joins (facts.unstated_link)."""
+    return [UNSTATED_LINK] if facts.unstated_link(claim.sentence, claim.cited) else []
+
+
 def number_owners(claim: Claim) -> list[str]:
     """Numbers and posts tied to a name no cited sentence states them with (facts.unbound_facts)."""
     return facts.unbound_facts(claim.sentence, claim.cited, claim.known)
@@ -156,9 +162,15 @@ def descriptions(claim: Claim) -> list[str]:
 
 def verdict_said(claim: Claim) -> list[str]:
     """A verdict must be said by the cited sentence itself: close in meaning (then that closeness
-    is its support score, see Citer.cite), same polarity."""
+    is its support score, see Citer.cite), same polarity. Asked who, what, how many …
+    (verdict.open_question), that sentence, which is what the reader sees, must also say more than
+    the question: "Dariga was sacked as chairman of the Senate." answers no "Who became chairman
+    after Dariga was sacked?", while "More than 60 Jihadi attacks have been thwarted …" answers
+    "How many …?" for a restating "Jihadi attacks have been thwarted …"."""
     if not claim.verdict:
         return []
+    if open_question(claim.citer.question) and echoes(claim.combined, claim.citer.question):
+        return [RESTATES_QUESTION]
     negated = bool(_NEGATION.search(claim.sentence)) != bool(_NEGATION.search(claim.cited[0]))
     return [RESTATES_QUESTION] if claim.closeness < VERDICT_FLOOR or negated else []
 
@@ -184,7 +196,7 @@ def named_subject(claim: Claim) -> list[str]:
 
 
 CHECKS: tuple[Check, ...] = tuple(_found(c) for c in (
-    names_and_numbers, polarity, number_owners, membership, shares, post_countries, possessives, subject,
+    names_and_numbers, polarity, link, number_owners, membership, shares, post_countries, possessives, subject,
     subject_left_out, speaker, descriptions, verdict_said, repeats_or_off_question, named_subject))
 
 

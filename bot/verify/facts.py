@@ -11,6 +11,7 @@ from ..sentences import (
     STOPWORDS,
     _initials,
     _stem,
+    content_stems,
     name_groups,
     numbers,
     posts,
@@ -59,6 +60,49 @@ def negation_mismatch(sentence: str, support: str) -> bool:
     if not m:
         return False
     return (m.group(1).lower() == "yes") == bool(_NEGATION.search(support))
+
+
+# A link the claim states between two things: a cause, a consequence, a purpose, an exchange.
+_LINK = re.compile(r"\b(?:because(?: of)?|due to|owing to|thanks to|as a (?:result|consequence)(?: of)?|(?:which |that )?"
+                   r"(?:led|leads|leading) to|result(?:s|ed|ing)? in|caus(?:e|es|ed|ing)(?: by)?|therefore|hence|"
+                   r"consequently|in (?:exchange|return) for|in order to|so that)\b", re.IGNORECASE)
+# How a source states such a link: the same connectives, the words of causing and answering, and
+# the causative verbs.
+_SOURCE_LINK = re.compile(r"\b(?:because|due|owing|thanks to|results?|resulted|resulting|consequen\w*|led|leads?|"
+                          r"leading|caus\w*|therefore|hence|thus|since|after|following|amid|trigger\w*|spark\w*|"
+                          r"prompt\w*|provok\w*|reasons?|why|respon(?:se|ses|d|ds|ded|ding)|blam\w*|fuell?ed|driv(?:e|es|en|ing)|drove|"
+                          r"stem(?:s|med|ming)?|contribut\w*|behind|explain\w*|motiv\w*|exchange|return|in order|so that|"
+                          r"so as|aim\w*|purpose|"
+                          # English's causative verbs: "will foster some soul-searching" states what "led to" does
+                          r"foster\w*|spur\w*|inspir\w*|encourag\w*|enabl\w*|allow\w*|forc(?:e|ed|es|ing)|compel\w*|"
+                          r"pav(?:e|ed|es|ing)|groundwork|produc\w*|generat\w*|creat\w*|br(?:ing|ings|ought)|yield\w*|"
+                          r"induc\w*|gives? rise|gave rise)\b", re.IGNORECASE)
+COVER = 2 / 3  # share of each side's content words one sentence must hold to carry the link unstated
+
+
+def unstated_link(sentence: str, spans: list[str]) -> bool:
+    """Does the claim join two things by a cause or purpose ("X was accused of treason because he
+    was the head of …") that no cited sentence joins? The 1.5B model welds the question's clause
+    onto a true sentence with "because" or "resulted in"; each side may be cited, the link is
+    not. A cited sentence carries the link when it states one (a connective or a word of causing)
+    and shares words with a side (the other may be a pronoun or "these developments"), or holds
+    most of each side's words (a paraphrase)."""
+    m = _LINK.search(sentence)
+    if not m:
+        return False
+    before, after = sentence[:m.start()], sentence[m.end():]
+    if not content_stems(before):  # fronted: "Because of the unrest, the summit was delayed."
+        before, _, after = after.partition(",")
+    sides = [content_stems(before), content_stems(after)]
+    if not all(sides):
+        return False
+    for span in spans:
+        have = content_stems(span)
+        if _SOURCE_LINK.search(span) and any(side & have for side in sides):  # one side may be "these developments"
+            return False
+        if all(len(side & have) >= COVER * len(side) for side in sides):
+            return False
+    return True
 
 
 def unbound_facts(sentence: str, spans: list[str], known: str = "") -> list[str]:

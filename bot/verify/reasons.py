@@ -22,4 +22,5 @@ RESTATES_QUESTION = "(restates the question)"  # a verdict no cited sentence giv
 SUBJECT_LOST = "(subject from another sentence)"
 SUBJECT_LEFT_OUT = "(its subject was left out)"
 NEGATION = "(negation)"
+UNSTATED_LINK = "(a link no source states)"  # a cause or purpose joining two things (facts.unstated_link)
 NO_NAMED_SUBJECT = "(no named subject)"
