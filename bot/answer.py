@@ -127,9 +127,12 @@ _ONE_FACT = re.compile(
     re.IGNORECASE)
 
 
+# What one says of a sum of money: "How much did the hub cost?" asks for an amount, "How much did
+# China say?" does not; "How much was the hub worth?" asks for a sum (MONEY below).
+_MONEY_VERBS = r"worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned"
 # Questions after an amount: a count, a length of time or space, a share, a figure, a sentence.
 _AMOUNT_ASKED = re.compile(
-    r"^\s*(?:(?:in |for |by |at |to )?how (?:many|long|old|far|big|large)\b|how much (?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b(?!.*\b(?:worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned)\b))"
+    rf"^\s*(?:(?:in |for |by |at |to )?how (?:many|long|old|far|big|large)\b|how much (?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b(?!.*\b(?:{_MONEY_VERBS})\b))"
     r"|(?:what|which) (?:[\w'’-]+ ){0,3}?(?:numbers?|percentage|share|proportion|amount|figures?|toll|population|price|cost|sum|fine|total|size|length|sentence)\b)",
     re.IGNORECASE)
 # An amount stated: digits, a number word, or a sentence without a number (life, death).
@@ -207,8 +210,8 @@ _MEASURE = re.compile(r"^\s*(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:(?:th
 
 # "How much money has China invested …?", "How much was the hub worth?": a sum of money, which a
 # share ("17% of the oil extracted") or a count does not give.
-_MONEY_ASKED = re.compile(r"^\s*(?:(?:in|for|by|at|to)\s+)?how much\b(?=.*\b(?:money|worth|cost|costs|spend|spent|pay|paid|"
-                          r"invest|invested|earn|earned|compensation|funding|loans?)\b)", re.IGNORECASE | re.DOTALL)
+_MONEY_ASKED = re.compile(rf"^\s*(?:(?:in|for|by|at|to)\s+)?how much\b(?=.*\b(?:money|{_MONEY_VERBS}|compensation|funding|loans?)\b)",
+                          re.IGNORECASE | re.DOTALL)
 MONEY = "money"
 # A sum is written with a currency sign (any of Unicode's, so no list of currencies: $, €, £, ¥, ₸ …;
 # the Basic Multilingual Plane holds all but a few historic ones and is read in 25 ms, not 280),
