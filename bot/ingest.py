@@ -107,8 +107,16 @@ def _run_index(settings: Settings, articles: list[Article], rebuild: bool, progr
     if rebuild:
         set_aside_damaged(settings)
 
+    # Readers may still be answering from the active generation, rebuild or not: keep it
+    # until the next switch (a rebuild used to prune it under a running question).
+    try:
+        previous = active_generation(settings)
+    except StoreError:
+        if not rebuild:
+            raise  # says how to recover: rebuild
+        previous = None  # an unreadable pointer names nothing worth keeping
     old, docstore = None, SimpleDocumentStore()
-    if not rebuild and active_generation(settings):
+    if not rebuild and previous:
         try:
             old = open_store(settings)
             path = docstore_path(settings, old.name)
@@ -145,7 +153,7 @@ def _run_index(settings: Settings, articles: list[Article], rebuild: bool, progr
     except BaseException:
         drop(settings, new)  # readers never see a half-built generation
         raise
-    prune(settings, keep={new.name} | ({old.name} if old is not None else set()))
+    prune(settings, keep={new.name} | ({previous} if previous else set()))
     changed = sorted({n.ref_doc_id for n in nodes})
     deleted = sorted(before - {d.id_ for d in docs})
     return IndexReport(len(articles), changed, deleted, chunks, time.perf_counter() - t0)

@@ -114,6 +114,16 @@ def test_questions_during_a_rebuild_are_answered_from_the_old_index(scratch, mon
     assert bot.retriever.chunks == first.chunks
 
 
+def test_a_rebuild_keeps_the_generation_a_running_question_reads(scratch):
+    # The race behind a CI failure: a retriever taken just before the switch must still answer.
+    run_index(scratch, progress=False)
+    held = Bot(scratch).retriever
+    run_index(scratch, rebuild=True, progress=False)
+    assert store.active_generation(scratch) != held.generation
+    r = held.retrieve(Q)
+    assert r.covered and len(r.passages) == scratch.top_k
+
+
 def test_tampered_model_file_is_refused_by_the_cli(tmp_path):
     with open(tmp_path / GGUF_NAME, "wb") as f:
         f.truncate(GGUF_SIZE)
