@@ -79,8 +79,10 @@ class CitedSentence:
 
 
 # How much less than the support floor the closest-source quote may match (see Citer.closest_source).
-# Chosen on dev (replay): margins 0.03 to 0.08 give the same answers, 0 gave 3 more false refusals.
-CLOSEST_MARGIN = 0.05
+# Chosen on dev (replay, 2026-12-05): 0.20 to 0.25 give the same answers, 4 fewer false refusals
+# than 0.05 (right quotes the model paraphrased at 0.41-0.51); from 0.30 a `refuse` item is
+# answered with an off-point quote (0.32). The smaller end of the plateau, as the safer one.
+CLOSEST_MARGIN = 0.20
 
 
 @lru_cache(maxsize=4)
@@ -221,9 +223,9 @@ class Citer:
         The model often points at the right sentence and garbles one detail: "15 of the 31
         cities experienced violence" for "There was violence in 19 of Kazakhstan's 31 cities;
         15 of these cities were close to foreign borders". The reader is better served by that
-        sentence, quoted, than by a refusal. It must match the dropped sentence nearly as
-        closely as a kept one would (score ≥ the support floor − CLOSEST_MARGIN: what is shown is
-        the article's sentence, not the model's words), the dropped sentence must not merely
+        sentence, quoted, than by a refusal. It must match the dropped sentence well enough to be
+        the one it paraphrases (score ≥ the support floor − CLOSEST_MARGIN: what is shown is the
+        article's sentence, not the model's words), the dropped sentence must not merely
         restate the question (a bare verdict points at no particular sentence), and it must
         name everything the question names: "Armenia contributed 2,500 troops" matches
         Putin's 2,500 troops, which do not answer "How many soldiers did Armenia send?".
