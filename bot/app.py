@@ -124,7 +124,7 @@ class Bot:
         # new generation; a question already running finishes on the old one.
         with self._lock:
             if self._retriever is None or self._retriever.generation != active_generation(self.settings):
-                self._retriever = Retriever(self.settings, open_store(self.settings), self.embed_model, self.sentence_vectors)
+                self._retriever = Retriever(self.settings, open_store(self.settings), self.embed_model)
             return self._retriever
 
     @property

@@ -26,7 +26,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .answer import build_messages
 from .app import Bot
-from .embeddings import VECTORS_FILE, MiniLMEmbedding, SentenceVectors, embed
+from .embeddings import MiniLMEmbedding, embed
 from .ingest import run_index
 from .llm import LLMError
 from .retrieve import Retriever
@@ -70,7 +70,7 @@ def _retrieval_times(settings: Settings, store, questions: list[str], repeats: i
     """Per-query seconds, interleaved: the hybrid retriever given the same vector as Chroma's own
     query (`pipeline`), the same retriever embedding the text itself (`with_embedding`), and raw Chroma."""
     embed_model = MiniLMEmbedding()
-    retriever = Retriever(settings, store, embed_model, SentenceVectors(settings.index_dir / VECTORS_FILE))
+    retriever = Retriever(settings, store, embed_model)
     vectors = [v.tolist() for v in embed(questions)]
     times = {"pipeline": [], "with_embedding": [], "raw": []}
     for _ in range(repeats):

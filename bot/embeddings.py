@@ -121,14 +121,6 @@ class SentenceVectors:
             self._known.update(zip(missing, embed(list(missing.values()))))
         return np.array([self._known[k] for k in keys], dtype=np.float32).reshape(len(texts), DIM)
 
-    def stored(self, texts: list[str]) -> tuple[list[int], np.ndarray]:
-        """Which of `texts` have a vector in the file, and those vectors, embedding nothing (a
-        retriever built over many chunks must not embed them all when it starts)."""
-        self._load()
-        keys = [self._key(t) for t in texts]
-        have = [i for i, k in enumerate(keys) if k in self._in_file]
-        return have, np.array([self._known[keys[i]] for i in have], dtype=np.float32).reshape(len(have), DIM)
-
     def save(self, texts: list[str]) -> None:
         """Keep exactly `texts` in the file (index time); unchanged texts keep their vectors."""
         texts = list(dict.fromkeys(texts))

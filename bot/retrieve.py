@@ -1,5 +1,4 @@
-"""Hybrid retrieval: dense (Chroma), BM25 and best sentence, fused by reciprocal rank, with a
-relevance floor.
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, with a relevance floor.
 
 Fusion is written here rather than with QueryFusionRetriever because that class drops each
 retriever's own scores, and the relevance floor needs the dense cosine similarity.
@@ -21,8 +20,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.retrievers.bm25 import BM25Retriever
 
-from .embeddings import MiniLMEmbedding, SentenceVectors
-from .sentences import sentence_spans
+from .embeddings import MiniLMEmbedding
 from .settings import Settings
 from .store import Store, StoreError
 
@@ -93,10 +91,8 @@ class SparseRetriever(BM25Retriever):
 
 
 class Retriever:
-    def __init__(self, settings: Settings, store: Store, embed_model: MiniLMEmbedding,
-                 vectors: SentenceVectors | None = None):
+    def __init__(self, settings: Settings, store: Store, embed_model: MiniLMEmbedding):
         self.settings = settings
-        self.embed_model = embed_model
         n = store.count()
         if n == 0:
             raise StoreError("the index is empty; run `bot index` first")
@@ -108,39 +104,11 @@ class Retriever:
         # Chunks each capitalised word occurs in: a name that few chunks hold picks them out.
         self.name_df = Counter(w for node in nodes for w in _names(node.get_content()))
         self.generation = store.name
-        self._nodes = nodes
-        self._sentence_chunk, self._sentence_vectors = self._chunk_sentences(nodes, vectors or SentenceVectors())
-
-    @staticmethod
-    def _chunk_sentences(nodes: list, vectors: SentenceVectors) -> tuple[np.ndarray, np.ndarray]:
-        """The chunk of each article sentence, and the sentence's vector (from the file `bot index`
-        writes; a sentence cut at a chunk's edge has none and is whole in the next chunk)."""
-        pieces = [(j, text[a:b]) for j, node in enumerate(nodes) for text in [node.get_content()] for a, b in sentence_spans(text)]
-        have, matrix = vectors.stored([t for _, t in pieces])
-        return np.array([pieces[i][0] for i in have], dtype=np.int64), matrix
-
-    def _by_sentence(self, embedding: list[float]) -> list[NodeWithScore]:
-        """Chunks ranked by their sentence closest to the question.
-
-        A chunk's own vector averages its 3 to 8 sentences, so one sentence that answers is diluted
-        by the rest: "At what time were the spillway gates opened?" ranked the chunk that says
-        it 9th by chunk vector. llama-index's sentence-window parser would index sentences
-        instead of chunks; this keeps the chunk index and adds the ranking beside it, from the
-        sentence vectors the citer uses anyway.
-        """
-        if not len(self._sentence_chunk):
-            return []
-        best = np.full(len(self._nodes), -np.inf, dtype=np.float32)
-        np.maximum.at(best, self._sentence_chunk, self._sentence_vectors @ np.asarray(embedding, dtype=np.float32))
-        top = [i for i in np.argsort(-best, kind="stable")[: self.settings.candidates] if np.isfinite(best[i])]
-        return [NodeWithScore(node=self._nodes[i], score=float(best[i])) for i in top]
 
     def retrieve(self, query: str, top_k: int | None = None, embedding: list[float] | None = None) -> Retrieval:
         """Fused passages for `query`; `embedding` skips embedding it (benchmarks compare like with like)."""
         t0 = time.perf_counter()
         top_k = top_k or self.settings.top_k
-        if embedding is None:
-            embedding = self.embed_model.get_query_embedding(query)  # once, for both rankings that need it
         try:
             dense = self.dense.retrieve(QueryBundle(query, embedding=embedding))
         except Exception as e:
@@ -152,8 +120,7 @@ class Retriever:
         cos = {n.node.node_id: 1.0 + math.log(max(n.score or 0.0, 1e-12)) for n in dense}
         best = max(cos.values(), default=0.0)
         passages = []
-        fused = rrf(self._rankings(dense, sparse, embedding))
-        for nws, score in self._anchored(query, fused, sparse)[:top_k]:
+        for nws, score in self._anchored(query, rrf([dense, sparse]), sparse)[:top_k]:
             node = nws.node
             passages.append(
                 Passage(
@@ -169,9 +136,6 @@ class Retriever:
             )
         covered = best >= self.settings.relevance_floor
         return Retrieval(query, passages, best, covered, time.perf_counter() - t0)
-
-    def _rankings(self, dense: list[NodeWithScore], sparse: list[NodeWithScore], embedding: list[float]) -> list[list[NodeWithScore]]:
-        return [dense, sparse, self._by_sentence(embedding)]
 
     def _anchored(self, query: str, fused: list[tuple[NodeWithScore, float]], sparse: list[NodeWithScore]):
         """The fused ranking with the chunks that hold a rare name of the question moved first.

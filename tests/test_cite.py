@@ -499,9 +499,7 @@ def test_a_membership_claim_needs_member_and_body_named_together():
 def test_the_citer_drops_a_membership_claim_its_sources_do_not_make(bot):
     c = _citer_for(bot, "Is China part of the alliance whose troops were deployed to Kazakhstan?")
     wrong = c.cite("According to the excerpts, China was part of the CSTO, which deployed troops to Kazakhstan.")
-    # Dropped: since retrieval ranks chunks by their best sentence too, the passages hold no
-    # sentence close enough to cite it by (0.48); the membership check is the second case's.
-    assert not wrong.supported, wrong
+    assert not wrong.supported and any(m.startswith("member of") for m in wrong.missing), wrong
     # Seen in the gold run: the answer to "What is the CSTO?" made China a member (kept at 0.81).
     listed = _citer_for(bot, "What is the CSTO?").cite("The CSTO is a military alliance between Russia, China, and Kazakhstan.")
     assert not listed.supported and "member of (china / csto)" in listed.missing, listed

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from llama_index.core.schema import QueryBundle
-
 from bot.retrieve import rrf
 
 KNOWN = [
@@ -77,8 +75,8 @@ def test_a_rare_name_in_the_question_puts_its_chunk_first(bot, question, name):
 
     r = bot.retriever
     assert name in r.retrieve(question).passages[0].text
-    fused = [n.node.get_content() for n, _ in rrf(_rankings(r, question))]
-    assert name not in fused[0]  # what the anchor fixes
+    fused = [n.node.get_content() for n, _ in rrf([r.dense.retrieve(QueryBundle(question)), r.sparse.retrieve(QueryBundle(question))])]
+    assert not any(name in t for t in fused[: r.settings.top_k])  # what the anchor fixes
 
 
 def test_common_names_leave_the_fused_ranking_alone(bot):
@@ -86,53 +84,5 @@ def test_common_names_leave_the_fused_ranking_alone(bot):
 
     r = bot.retriever
     q = "What did Putin and Xi Jinping say about Kazakhstan?"
-    fused = [n.node.node_id for n, _ in rrf(_rankings(r, q))]
+    fused = [n.node.node_id for n, _ in rrf([r.dense.retrieve(QueryBundle(q)), r.sparse.retrieve(QueryBundle(q))])]
     assert [p.node_id for p in r.retrieve(q).passages] == fused[: r.settings.top_k]
-
-
-def _rankings(r, question):
-    e = r.embed_model.get_query_embedding(question)
-    return r._rankings(r.dense.retrieve(QueryBundle(question, embedding=e)), r.sparse.retrieve(QueryBundle(question)), e)
-
-
-def test_a_chunk_whose_one_sentence_answers_is_found(tmp_path):
-    """A chunk's vector averages its sentences; the third ranking scores each chunk by its
-    sentence closest to the question. On the second corpus, the chunk that says when the
-    gates were opened was 9th by the dense and BM25 rankings alone (see Retriever._by_sentence)."""
-    from pathlib import Path
-
-    from bot.app import Bot
-    from bot.ingest import run_index
-    from bot.settings import Settings
-
-    root = Path(__file__).parent
-    s = Settings.load(path=Path("/nonexistent"), corpus_dir=root / "corpus2", index_dir=tmp_path / "index")
-    run_index(s, progress=False)
-    r = Bot(s).retriever
-    q, answer = "At what time were the spillway gates opened?", "At 01:40 on Sunday"
-    assert any(answer in p.text for p in r.retrieve(q).passages)
-    two = [n.node.get_content() for n, _ in rrf(_rankings(r, q)[:2])]
-    assert not any(answer in t for t in two[: s.top_k])  # what the sentence ranking adds
-    dense, _, by_sentence = _rankings(r, q)
-    assert [n.score for n in by_sentence] == sorted((n.score for n in by_sentence), reverse=True)
-    rank = lambda ranking: next(i for i, n in enumerate(ranking) if answer in n.node.get_content())
-    assert rank(by_sentence) < min(s.top_k, rank(dense))
-
-
-def test_without_the_sentence_file_retrieval_still_works(scratch, monkeypatch):
-    """A sentence cut at a chunk's edge, or an index built before the file existed: the chunk is
-    simply not in the sentence ranking, and nothing is embedded when the retriever starts."""
-    from bot import embeddings
-    from bot.app import Bot
-    from bot.embeddings import VECTORS_FILE
-    from bot.ingest import run_index
-
-    run_index(scratch, progress=False)
-    (scratch.index_dir / VECTORS_FILE).unlink()
-    b = Bot(scratch)
-    calls = []
-    monkeypatch.setattr(embeddings, "embed", lambda texts, **k: calls.append(texts))
-    assert len(b.retriever._sentence_chunk) == 0 and calls == []
-    monkeypatch.undo()
-    r = b.retriever.retrieve("What triggered the protests in Kazakhstan?")
-    assert r.covered and len(r.passages) == scratch.top_k
