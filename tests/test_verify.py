@@ -89,3 +89,18 @@ def test_a_link_no_cited_sentence_states_is_found():
     assert unstated_link("The talks resulted in a new treaty.", ["On the eve of the talks, ministers met.", "A new treaty was signed in Oslo."])
     assert unstated_link("Because of the flood, the mayor resigned.", ["The mayor resigned.", "The flood came."])  # fronted
     assert not unstated_link("The mayor resigned on Monday.", ["The river rose."])  # no link claimed: other checks' business
+
+
+def test_a_place_given_as_the_setting_of_what_was_asked_needs_no_citing():
+    """"The flood in Brannock was severe because …" for "Why was the flood so severe?": the place
+    restates the frame of the question, and the cited article is about it (its title names it).
+    A place as an actor or owner, or one the article is not about, is checked as before."""
+    from bot.verify.checks import setting
+
+    titles = ["Brannock counts the cost as river bursts its banks"]
+    asked = "Why was the flood so severe?"
+    assert setting("The flood in Brannock was severe because the storm dropped 142 mm of rain.", asked, titles) == ["Brannock"]
+    assert setting("The flood in Halvern was severe.", asked, titles) == []  # not what the article is about
+    assert setting("Brannock flooded because the storm dropped 142 mm of rain.", asked, titles) == []  # an actor
+    assert setting("The storm in Brannock was severe.", asked, titles) == []  # not the thing asked about
+    assert setting("The flood was worst in Brannock.", asked, titles) == []  # "in" after a word that was not asked

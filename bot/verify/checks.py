@@ -8,6 +8,7 @@ which findings are reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable
@@ -18,6 +19,7 @@ from ..embeddings import embed_cached
 from ..sentences import (
     _NEGATION,
     _PRONOUN_SUBJECT,
+    STOPWORDS,
     _stem,
     content_stems,
     name_groups,
@@ -78,11 +80,33 @@ class Claim:
         return self.citer._known(self.chosen)
 
     @cached_property
+    def setting(self) -> str:
+        """`known` with the places the claim gives as the setting of what was asked (`setting`)."""
+        return " ".join([self.known, *setting(self.sentence, self.citer.question,
+                                              [self.citer.articles[self.citer.spans[i].article_id].title for i in self.chosen])])
+
+    @cached_property
     def continues(self) -> bool:
         return self.added and continues_article(self.citer, self.chosen, self.sentence)
 
 
 Check = Callable[[Claim], list[Finding]]
+
+# "<what was asked about> in <Place>": "the unrest in Kazakhstan led to …" for "Did the unrest …?".
+_IN_PLACE = re.compile(r"\b([a-z][\w’'-]*)\s+in\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+
+
+def setting(sentence: str, question: str, titles: list[str]) -> list[str]:
+    """Places the claim names only as the setting of the thing the question asks about ("the
+    unrest in Kazakhstan led to …" for "Did the unrest shift power …?"), when the cited article
+    is about that place (its title names it). The model restates the question's frame with the
+    article's place, which the cited sentence need not repeat. A place named as an actor or an
+    owner ("Chinese troops", "Armenia contributed") is no setting, nor one the article mentions
+    only in passing ("… died in Almaty" in an article about Kazakhstan): those are checked as before."""
+    asked = content_stems(question)
+    named = {w for title in titles for w in words(title)}
+    return [place for noun, place in _IN_PLACE.findall(sentence)
+            if noun not in STOPWORDS and _stem(noun) in asked and set(words(place)) <= named]
 
 
 def _found(check: Check) -> Check:
@@ -98,7 +122,7 @@ def _found(check: Check) -> Check:
 
 def names_and_numbers(claim: Claim) -> list[str]:
     """Numbers, names and posts that no cited sentence contains (facts.missing_facts)."""
-    return facts.missing_facts(claim.sentence, claim.combined, claim.known)
+    return facts.missing_facts(claim.sentence, claim.combined, claim.setting)
 
 
 def polarity(claim: Claim) -> list[str]:
@@ -113,7 +137,7 @@ def link(claim: Claim) -> list[str]:
 
 def number_owners(claim: Claim) -> list[str]:
     """Numbers and posts tied to a name no cited sentence states them with (facts.unbound_facts)."""
-    return facts.unbound_facts(claim.sentence, claim.cited, claim.known)
+    return facts.unbound_facts(claim.sentence, claim.cited, claim.setting)
 
 
 def membership(claim: Claim) -> list[str]:
