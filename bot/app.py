@@ -186,8 +186,10 @@ class Bot:
             yield self._done(turn, [], [], "instructions" if not asked else "opinion")
             return
         turn.backend, llm, turn.model = self.backend
+        history = list(history)  # read twice: by the rewrite and for what the user wrote
         standalone = self._rewrite(turn, asked, history)
-        if unknown_terms(standalone, self.known_text):
+        said = " ".join([asked, *(str(h.get("content") or "") for h in history)])
+        if unknown_terms(standalone, self.known_text, said=said):
             yield self._done(turn, [], [], "not_covered")
             return
         retrieval = self.retriever.retrieve(standalone)

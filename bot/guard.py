@@ -111,8 +111,13 @@ def _initialisms(text: str) -> frozenset[str]:
     return frozenset(runs | {(a[0] + b[0]).lower() for a, b in zip(ws, ws[1:]) if a[0].isupper() and b[0].isupper()})
 
 
-def unknown_terms(question: str, corpus_text: str) -> list[str]:
+def unknown_terms(question: str, corpus_text: str, said: str | None = None) -> list[str]:
     """Years, month-year dates, acronyms and multi-word names in the question that no article mentions.
+
+    `said`: what the user wrote (the question as typed and the conversation before it), when
+    `question` is the model's rewrite of a follow-up; a term only the rewrite brings in ("the
+    company's CEO" for "its chief executive", where the articles say "chief executive") is the
+    model's word, not something the user asked about, so it turns nothing away.
 
     Other single capitalised words are left to the model: demonyms ("American") would turn
     away fair questions. An acronym the articles never use ("GDP", "FIFA") names something
@@ -130,4 +135,7 @@ def unknown_terms(question: str, corpus_text: str) -> list[str]:
         group = {w for w in group if w not in _QUESTION_WORDS and w not in months}
         if len(group) >= 2 and len(group & have) * 2 < len(group):  # most of the name is unknown
             missing.append(" ".join(sorted(group)))
+    if said is not None:
+        typed = set(words(said)) | {w.lower() for w in re.findall(r"[\w’'-]+", said)}
+        missing = [t for t in missing if all(w.lower() in typed for w in t.split())]
     return missing
