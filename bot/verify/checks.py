@@ -80,7 +80,7 @@ class Claim:
         return self.citer._known(self.chosen)
 
     @cached_property
-    def setting(self) -> str:
+    def known_with_setting(self) -> str:
         """`known` with the places the claim gives as the setting of what was asked (`setting`)."""
         return " ".join([self.known, *setting(self.sentence, self.citer.question,
                                               [self.citer.articles[self.citer.spans[i].article_id].title for i in self.chosen])])
@@ -92,14 +92,16 @@ class Claim:
 
 Check = Callable[[Claim], list[Finding]]
 
-# "<what was asked about> in <Place>": "the unrest in Kazakhstan led to …" for "Did the unrest …?".
+# "<what was asked about> in <Place>": "The flood in Brannock was severe because …" for "Why was
+# the flood … so severe?".
 _IN_PLACE = re.compile(r"\b([a-z][\w’'-]*)\s+in\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
 
 
 def setting(sentence: str, question: str, titles: list[str]) -> list[str]:
-    """Places the claim names only as the setting of the thing the question asks about ("the
-    unrest in Kazakhstan led to …" for "Did the unrest shift power …?"), when the cited article
-    is about that place (its title names it). The model restates the question's frame with the
+    """Places the claim names only as the setting of the thing the question asks about ("The flood
+    in Brannock was severe because it occurred during a storm that dropped 142 millimetres …",
+    citing the storm's sentence, which does not name the town), when the cited article is about
+    that place (its title names it). The model restates the question's frame with the
     article's place, which the cited sentence need not repeat. A place named as an actor or an
     owner ("Chinese troops", "Armenia contributed") is no setting, nor one the article mentions
     only in passing ("… died in Almaty" in an article about Kazakhstan): those are checked as before."""
@@ -122,7 +124,7 @@ def _found(check: Check) -> Check:
 
 def names_and_numbers(claim: Claim) -> list[str]:
     """Numbers, names and posts that no cited sentence contains (facts.missing_facts)."""
-    return facts.missing_facts(claim.sentence, claim.combined, claim.setting)
+    return facts.missing_facts(claim.sentence, claim.combined, claim.known_with_setting)
 
 
 def polarity(claim: Claim) -> list[str]:
@@ -137,7 +139,7 @@ def link(claim: Claim) -> list[str]:
 
 def number_owners(claim: Claim) -> list[str]:
     """Numbers and posts tied to a name no cited sentence states them with (facts.unbound_facts)."""
-    return facts.unbound_facts(claim.sentence, claim.cited, claim.setting)
+    return facts.unbound_facts(claim.sentence, claim.cited, claim.known_with_setting)
 
 
 def membership(claim: Claim) -> list[str]:
