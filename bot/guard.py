@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .sentences import name_groups, sentence_spans, words
+from .sentences import name_groups, sentence_spans, spelled_out, words
 
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,60}?\b(?:instructions?|rules?|prompts?|guidelines|articles?|sources?|restrictions)\b"
@@ -111,6 +111,12 @@ def _initialisms(text: str) -> frozenset[str]:
     return frozenset(runs | {(a[0] + b[0]).lower() for a, b in zip(ws, ws[1:]) if a[0].isupper() and b[0].isupper()})
 
 
+@lru_cache(maxsize=4)
+def _spelled_out(text: str) -> frozenset[str]:
+    """`sentences.spelled_out` of the whole corpus, once per corpus text."""
+    return frozenset(spelled_out(text))
+
+
 def unknown_terms(question: str, corpus_text: str, said: str | None = None) -> list[str]:
     """Years, month-year dates, acronyms and multi-word names in the question that no article mentions.
 
@@ -129,7 +135,7 @@ def unknown_terms(question: str, corpus_text: str, said: str | None = None) -> l
     missing = [d for d in dates if not _date_mentioned(d, text)]
     missing += [y for y in _YEAR.findall(question) if y not in have and not any(y in d for d in dates)]
     missing += [a for a in _ACRONYM.findall(question)
-                if not {a.lower(), a.lower().rstrip("s")} & (have | _initialisms(text))]
+                if not {a.lower(), a.lower().rstrip("s")} & (have | _initialisms(text) | _spelled_out(text))]
     months = {m.lower() for m in _MONTHS}
     for group in name_groups(question):
         group = {w for w in group if w not in _QUESTION_WORDS and w not in months}

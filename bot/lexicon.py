@@ -1,5 +1,6 @@
 """Which words and names stand for which, for the verifier and the guard: general language data
-(bot/assets/places.yaml: countries, demonyms, capitals, spelling variants) plus the corpus's own
+(bot/assets/places.yaml: countries, demonyms, capitals, spelling variants; bot/assets/
+abbreviations.yaml: "CEO" for "chief executive") plus the corpus's own
 names from its profile (corpus/profile.yaml: `spellings`, `leaders`). No Python literal here
 knows the story, so another corpus brings its own names (tests/corpus2).
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 
 PLACES = Path(__file__).parent / "assets" / "places.yaml"
+ABBREVIATIONS = Path(__file__).parent / "assets" / "abbreviations.yaml"
 DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "corpus" / "profile.yaml"
 
 
@@ -27,6 +29,7 @@ class Lexicon:
     stands_for: dict[str, frozenset[str]]  # state -> its capitals and leaders
     states: frozenset[str]  # countries and the capitals that stand for them
     not_speakers: frozenset[str]  # place names: "Almaty said" is no one's words
+    abbreviations: dict[str, tuple[str, ...]]  # "ceo" -> ("chief executive",): what it is written out as
 
     @classmethod
     def load(cls, profile: dict | None = None) -> Lexicon:
@@ -39,7 +42,9 @@ class Lexicon:
         same = {**places["same_word"], **{str(k).lower(): str(v).lower() for k, v in (profile.get("spellings") or {}).items()}}
         return cls(same_word=same, countries=frozenset(places["countries"]), demonyms=dict(places["demonyms"]),
                    stands_for={k: frozenset(v) for k, v in stands.items()}, states=states,
-                   not_speakers=states | frozenset(places.get("cities") or ()))
+                   not_speakers=states | frozenset(places.get("cities") or ()),
+                   abbreviations={str(k).lower(): tuple(str(p).lower() for p in v)
+                                  for k, v in yaml.safe_load(ABBREVIATIONS.read_text(encoding="utf-8")).items()})
 
 
 def _default() -> Lexicon:

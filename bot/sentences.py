@@ -134,8 +134,17 @@ _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|without)\b|n[’']t\
 
 
 def _initials(text: str) -> set[str]:
-    """Acronyms of the name runs in `text` ("Collective Security Treaty Organization" → "csto")."""
-    return {"".join(w[0] for w in _WORD.findall(m.group()) if w[0].isupper()).lower() for m in _NAME_RUN.finditer(text)}
+    """Acronyms `text` spells out: the initials of its name runs ("Collective Security Treaty
+    Organization" → "csto") and the general abbreviations one of whose phrases it has ("chief
+    executive" → "ceo", bot/assets/abbreviations.yaml)."""
+    found = {"".join(w[0] for w in _WORD.findall(m.group()) if w[0].isupper()).lower() for m in _NAME_RUN.finditer(text)}
+    return found | spelled_out(text)
+
+
+def spelled_out(text: str) -> set[str]:
+    """The general abbreviations `text` writes out in full ("the company's chief executive" → "ceo")."""
+    flat = " " + " ".join(_WORD.findall(text.lower())) + " "
+    return {a for a, phrases in lexicon.current().abbreviations.items() if any(f" {p} " in flat for p in phrases)}
 
 
 def opening_name(sentence: str) -> set[str]:

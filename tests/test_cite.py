@@ -546,6 +546,15 @@ def test_an_acronym_is_found_in_the_name_it_stands_for():
     assert missing_facts("Russia acted through the SCO.", support) == ["sco"]
 
 
+def test_an_abbreviation_is_found_in_the_words_it_stands_for():
+    """"CEO" is written out "chief executive", whose initials are not "CEO": general abbreviations
+    come from bot/assets/abbreviations.yaml (second corpus, c2-followup-01's answer)."""
+    support = "Gareth Pell, the company's chief executive, said the storm was \"a 1-in-200-year event\"."
+    assert missing_facts("The company's CEO said the storm was a 1-in-200-year event.", support) == []
+    assert missing_facts("The company's CFO said the storm was a 1-in-200-year event.", support) == ["cfo"]
+    assert missing_facts("The PM said so.", "The prime minister said so.") == []
+
+
 def test_an_added_fact_sharing_the_questions_words_is_on_it(bot):
     """Asked whether power shifted between Tokayev and Nazarbayev, the sentence that answers is
     only the 9th closest by cosine; it shares "power" and "Tokayev" with the question."""

@@ -103,6 +103,13 @@ def test_support_accepts_spelling_variants_of_names():
     assert ev.supports("China praised Tokaev.", [q], gold=[])
 
 
+def test_support_accepts_an_abbreviation_the_quote_writes_out():
+    """General language data (bot/assets/abbreviations.yaml), not a spelling of one corpus."""
+    q = P("hder", 0, 90, "Gareth Pell, the company's chief executive, said the storm was a 1-in-200-year event.")
+    assert ev.supports("The company's CEO said the storm was a 1-in-200-year event.", [q], gold=[])
+    assert not ev.supports("The company's CFO said the storm was a 1-in-200-year event.", [q], gold=[])
+
+
 def test_support_fails_on_unrelated_quote():
     assert not ev.supports("Putin sent 2,500 troops to Kazakhstan.", [Q_OTHER], gold=[])
 

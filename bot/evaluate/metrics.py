@@ -13,6 +13,7 @@ from typing import Callable
 from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
 
 
+from ..sentences import spelled_out
 from .data import THRESHOLDS_PATH, collapse, is_program_quote, label_key, strip_markers
 
 CI_METRICS = ("fact_recall", "fact_recall_model", "citation_precision", "citation_recall", "pass_rate",
@@ -223,6 +224,7 @@ def supports(sentence: str, quotes: list, gold: list[tuple[str, int, int]], weig
     sentence = re.sub(r"\s*\[\d+\]", "", sentence)  # markers inside quoted claims are not numbers claimed
     support = " ".join(q.quote for q in quotes)
     tokens, credit = {_norm(t) for t in _tokens(support)}, attribution(quotes)
+    tokens |= spelled_out(support)  # "CEO" is said by "the company's chief executive" (general language data)
     claim = _without(sentence, credit)  # the sentence without "The Spectator reported"
     if not numbers(claim) <= numbers(support) or not all(_name_in(n, tokens) for n in required_names(claim)):
         return False
