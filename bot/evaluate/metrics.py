@@ -12,7 +12,6 @@ from typing import Callable
 
 from llama_index.core.evaluation.retrieval.metrics import MRR, HitRate
 
-
 from ..sentences import spelled_out
 from .data import THRESHOLDS_PATH, collapse, is_program_quote, label_key, strip_markers
 
