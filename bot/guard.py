@@ -122,8 +122,8 @@ def unknown_terms(question: str, corpus_text: str, said: str | None = None) -> l
 
     `said`: what the user wrote (the question as typed and the conversation before it), when
     `question` is the model's rewrite of a follow-up; a term only the rewrite brings in ("the
-    company's CEO" for "its chief executive", where the articles say "chief executive") is the
-    model's word, not something the user asked about, so it turns nothing away.
+    company's CFO" for "its finance chief", where the articles never write "CFO" or "chief
+    financial officer") is the model's word, not something the user asked about, so it turns nothing away.
 
     Other single capitalised words are left to the model: demonyms ("American") would turn
     away fair questions. An acronym the articles never use ("GDP", "FIFA") names something

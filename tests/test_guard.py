@@ -107,8 +107,9 @@ def test_planted_instructions_in_article_text_are_removed():
 
 
 def test_a_term_only_the_rewrite_brings_in_turns_nothing_away():
-    """A follow-up's rewrite is the model's wording: "the company's CEO" for "its chief executive"
-    named an acronym the articles never use, and the question was refused as not covered."""
+    """A follow-up's rewrite is the model's wording: "the company's CFO" for "its finance chief"
+    names an acronym the articles never use (c2-followup-01's rewrite said "CEO" for "its chief
+    executive", refused as not covered before abbreviations were read as written out)."""
     text = "Caldmoor Hydro Generation runs the dam. Its finance chief, Ann Ross, said the level was safe."
     rewrite = "What did the company's CFO say about the reservoir level?"
     assert unknown_terms(rewrite, text) == ["CFO"]
