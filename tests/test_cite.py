@@ -467,6 +467,9 @@ def test_the_closest_source_may_match_a_little_under_the_support_floor(bot):
 def test_unnamed_lists_the_question_names_a_text_lacks():
     assert unnamed("In how many Kazakh cities did violence break out?", "violence in 19 of Kazakhstan’s 31 cities") == []
     assert unnamed("Does China back Kazakhstan?", "Beijing backs Astana") == []  # a capital stands for its state
+    assert unnamed("Who called it a habit in Beijing?", "an established practice in China") == []  # and its state for it
+    assert unnamed("What did Moscow say?", "Russia said") == []
+    assert unnamed("What did Xi say?", "China said") == [{"xi"}]  # a leader is no seat of government
     assert unnamed("Did Xi Jinping back Tokayev?", "President Xi backs Tokayev") == []  # one word of a name will do
     assert unnamed("How many soldiers did Armenia send?", "Putin sent 2,500 troops") == [{"armenia"}]
 

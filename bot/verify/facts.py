@@ -17,7 +17,7 @@ from ..sentences import (
     posts,
     words,
 )
-from .names import _with_aliases
+from .names import _seat_of, _with_aliases
 
 
 def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
@@ -46,10 +46,11 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
 
 def unnamed(question: str, text: str) -> list[set[str]]:
     """Names of the question (each a set of words, with the states' leaders and capitals as
-    aliases) of which `text` has no word. A question's first word ("Does", "Why") is no name."""
+    aliases, and a capital's state) of which `text` has no word. A question's first word
+    ("Does", "Why") is no name."""
     have = {_stem(w) for w in words(text)}
     groups = [g - STOPWORDS for g in name_groups(question)]
-    return [g for g in groups if g and not {_stem(w) for w in _with_aliases(g)} & have]
+    return [g for g in groups if g and not {_stem(w) for w in _with_aliases(g) | _seat_of(g)} & have]
 
 
 def negation_mismatch(sentence: str, support: str) -> bool:

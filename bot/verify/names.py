@@ -15,6 +15,15 @@ def _with_aliases(names: set[str]) -> set[str]:
     return names | {alias for w in names for alias in stands_for.get(w, ())}
 
 
+def _seat_of(names: set[str]) -> set[str]:
+    """The states whose capitals (seats of government) are among `names`: "Beijing" in a
+    question is met by "China" in an article, as "China" is by "Beijing" (`_with_aliases`).
+    Capitals only: a leader stands for the state in what it does, but "China said" is not
+    what Xi said."""
+    lx = lexicon.current()
+    return {state for state, others in lx.stands_for.items() for w in names if w in others and w in lx.states}
+
+
 def _names_in(group: set[str], text: str) -> bool:
     return bool(_with_aliases(group) & set(words(text))) or bool(group & _initials(text))
 
