@@ -51,6 +51,21 @@ class Sentence:
 
 
 @dataclass
+class Pointer:
+    """A retrieved passage offered for the reader's own reading when no answer could be checked
+    (see Answer.related): where it is and how it opens, never a claim of the bot's."""
+
+    article_id: str
+    title: str
+    outlet: str
+    date: str | None
+    url: str | None
+    start: int  # character offsets of `excerpt` in the article body
+    end: int
+    excerpt: str  # the passage's sentence closest to the question, shortened
+
+
+@dataclass
 class Answer:
     question: str
     text: str  # plain text with [n] markers
@@ -71,6 +86,10 @@ class Answer:
     # The one more fact asked for (see app.Bot.stream) when it was dropped unseen as a repeat or
     # off the question, with the reason: not shown to readers, kept for evals and debugging.
     not_added: list[str] = field(default_factory=list)
+    # A refusal because no answer could be checked (reasons "model", "unverified"): the retrieved
+    # passages closest to the question, for the reader to read, since the articles may discuss
+    # the subject without a sentence the bot can stand behind.
+    related: list[Pointer] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -90,6 +109,7 @@ class Answer:
             **({"conflicts": [c.to_json() for c in self.conflicts]} if self.conflicts else {}),
             **({"left_out": self.left_out} if self.left_out else {}),
             **({"not_added": self.not_added} if self.not_added else {}),
+            **({"related": [p.__dict__ for p in self.related]} if self.related else {}),
         }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Iterable, Iterator
 
+import numpy as np
 
 from . import lexicon
 from .answer import (
@@ -25,6 +26,7 @@ from .answer import (
     Delta,
     Done,
     Generation,
+    Pointer,
     Sentence,
     asks_amount,
     build_messages,
@@ -54,11 +56,14 @@ from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
 from .quotes import AfterAnswer, in_their_words, quotes_after
 from .retrieve import Retriever
+from .sentences import ends_sentence, sentence_spans
 from .settings import Settings
 from .store import active_generation, open_store
 from .verify import NOT_ADDED, RESTATES_QUESTION
 
 MAX_QUESTION_CHARS = 2000
+RELATED = 3  # passages offered with a refusal that no answer could be checked (Answer.related)
+EXCERPT_CHARS = 200  # of the sentence each one is shown by
 
 
 def _capitalised(deltas: Iterator[str]) -> Iterator[str]:
@@ -98,6 +103,7 @@ class Turn:
     not_added: list[str] = field(default_factory=list)
     backend: str = "none"  # no model is consulted for refusals decided before generation
     model: str = "none"
+    passages: list = field(default_factory=list)  # the retrieved passages (for Answer.related)
 
 
 class Bot:
@@ -136,7 +142,10 @@ class Bot:
             return self._backend
 
     def refusal_text(self, reason: str = "not_covered") -> str:
-        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount"}.get(reason, "refusal")
+        # "model"/"unverified": the passages were on the subject but no sentence could be checked
+        # as an answer, so "the articles don't cover that" would claim more than is known.
+        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
+                "model": "refusal_unverified", "unverified": "refusal_unverified"}.get(reason, "refusal")
         return self.settings.prompt(name).strip()
 
     # -- follow-ups -----------------------------------------------------------------------
@@ -194,6 +203,7 @@ class Bot:
             return
         retrieval = self.retriever.retrieve(standalone)
         turn.timings["retrieve"] = retrieval.seconds
+        turn.passages = retrieval.passages
         if not retrieval.covered:
             yield self._done(turn, [], [], "not_covered")
             return
@@ -309,6 +319,34 @@ class Bot:
         done.answer.conflicts = conflicts
         return done
 
+    def closest_passages(self, question: str, passages: list, n: int = RELATED) -> list[Pointer]:
+        """The first `n` retrieved passages from different articles (retrieval order), each shown
+        by its sentence closest to the question: where a reader would start reading."""
+        out, seen = [], set()
+        q = None
+        for p in passages:
+            art = self.articles.get(p.article_id)
+            if art is None or art.id in seen:
+                continue
+            # Whole sentences of the passage only (not a heading or a fragment cut at its edge),
+            # and never one addressed to the assistant, which the model was not shown either.
+            spans = [(a, b) for a, b in sentence_spans(art.text[p.start:p.end], p.start)
+                     if len(art.text[a:b].split()) >= 5 and ends_sentence(art.text[a:b]) and not is_instruction(art.text[a:b])]
+            if not spans:
+                continue
+            seen.add(art.id)
+            if q is None:
+                q = self.embed_model.get_query_embedding(question)
+            vectors = self.sentence_vectors.vectors([art.text[a:b] for a, b in spans])
+            a, b = spans[int((vectors @ np.asarray(q, dtype=np.float32)).argmax())]
+            excerpt = " ".join(art.text[a:b].split())
+            if len(excerpt) > EXCERPT_CHARS:
+                excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+            out.append(Pointer(art.id, art.title, art.outlet, art.date, art.url, a, b, excerpt))
+            if len(out) == n:
+                break
+        return out
+
     def alike(self, a: str, b: str) -> float:
         """How close two words are in meaning: the cosine of their MiniLM embeddings (cached)."""
         va, vb = self._word_vector(a), self._word_vector(b)
@@ -326,7 +364,9 @@ class Bot:
         turn.timings["total"] = time.perf_counter() - turn.t0
         common = dict(backend=turn.backend, model=turn.model, timings=turn.timings, standalone_question=turn.rewritten, not_added=turn.not_added)
         if reason:
-            return Done(Answer(turn.question, self.refusal_text(reason), True, sentences, citations, refusal_reason=reason, **common))
+            related = self.closest_passages(turn.rewritten or turn.question, turn.passages) if reason in ("model", "unverified") else []
+            return Done(Answer(turn.question, self.refusal_text(reason), True, sentences, citations, refusal_reason=reason,
+                               related=related, **common))
         strict = self.settings.strict
         kept = [x for x in sentences if x.supported or not strict]
         left_out = [x.text for x in sentences if not x.supported and strict]

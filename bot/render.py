@@ -173,11 +173,29 @@ def answer_html(answer: Answer, turn: int) -> str:
         )
         if answer.sentences:  # verified, but no answer to what was asked (see app.Bot.stream)
             body += f'<div class="kz-body"><p class="kz-said">What the articles do say:</p>{_sentences_html(answer.sentences, turn)}</div>'
+        body += related_html(answer)
     else:
         body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
     error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""
     conflicts = "" if answer.refused else conflicts_html(answer.conflicts, answer.citations, turn)
     return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{conflicts}{left_out_html(answer)}{error}{meta_html(answer)}</div>'
+
+
+def related_html(answer: Answer) -> str:
+    """A refusal that no answer could be checked: the passages closest to the question, folded,
+    for the reader's own reading (titles link to the articles; nothing here is the bot's claim)."""
+    if not answer.related:
+        return ""
+    items = []
+    for p in answer.related:
+        url = _safe_url(p.url)
+        title = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(p.title)}</a>' if url else esc(p.title)
+        who = " · ".join(esc(x) for x in (p.outlet, p.date or "undated"))
+        items.append(f'<li>{title} <span class="kz-related-by">— {who}</span><br><q>{esc(_oneline(p.excerpt))}</q></li>')
+    return (
+        '<details class="kz-related"><summary>Passages closest to your question, for your own reading '
+        f'(not checked as an answer)</summary><ul>{"".join(items)}</ul></details>'
+    )
 
 
 def left_out_html(answer: Answer) -> str:

@@ -34,6 +34,12 @@ def answer_text(bot: Bot, question: str, as_json: bool) -> Iterator[tuple[str, s
     lines = [""]
     if answer.refused:
         lines.append(answer.text)
+        if answer.related:  # no answer could be checked, but these passages are on the subject
+            lines.append("\nPassages closest to your question (for your own reading; not checked as an answer):")
+            for p in answer.related:
+                who = ", ".join(x for x in (p.outlet, p.date) if x)
+                lines.append(f"- {p.title} ({who})" + (f" {p.url}" if p.url else ""))
+                lines.append(f"    “{p.excerpt}”")
         if not answer.sentences:  # a plain refusal: nothing cited, no sources to list
             yield OUT, "\n".join(lines) + "\n"
             return

@@ -137,6 +137,35 @@ def test_a_garbled_answer_to_what_the_articles_lack_is_still_refused(settings):
     assert answer.refused and answer.refusal_reason == "unverified", answer.text
 
 
+def test_a_refusal_without_a_checked_answer_offers_the_passages_closest_to_the_question(settings):
+    """The model says the excerpts hold no answer: the refusal claims no more than that (not "the
+    articles don't cover that") and points at the closest retrieved passages, one per article,
+    each by a whole sentence of it, for the reader's own reading."""
+    with FakeOllama(answers=("NOT IN SOURCES",)) as fake:
+        bot = _bot(settings, fake.url)
+        answer = bot.ask("Were Moscow and Beijing working hand in hand during the Kazakh crisis?")
+    assert answer.refused and answer.refusal_reason == "model", answer.text
+    assert answer.text == bot.refusal_text("model") != bot.refusal_text("not_covered")
+    assert 1 <= len(answer.related) <= 3 and len({p.article_id for p in answer.related}) == len(answer.related)
+    for p in answer.related:
+        article = bot.articles[p.article_id]
+        assert (p.title, p.outlet, p.url) == (article.title, article.outlet, article.url)
+        whole = " ".join(article.text[p.start:p.end].split())
+        assert p.excerpt.rstrip(" …") in whole and whole[-1] in ".!?”’\"'" and len(whole.split()) >= 5
+    assert answer.to_json()["related"][0]["excerpt"] == answer.related[0].excerpt
+    # A question refused before retrieval has nothing to point at.
+    assert not bot.ask("Who won the 2022 FIFA World Cup?").related
+
+
+def test_the_terminal_lists_the_closest_passages_under_such_a_refusal(settings):
+    from bot.terminal import OUT, answer_text
+    with FakeOllama(answers=("NOT IN SOURCES",)) as fake:
+        bot = _bot(settings, fake.url)
+        out = "".join(text for stream, text in answer_text(bot, "Were Moscow and Beijing working hand in hand?", False) if stream == OUT)
+    assert bot.refusal_text("model") in out and "not checked as an answer" in out and "Sources:" not in out
+    assert any(f"- {article.title} ({article.outlet}" in out for article in bot.articles.values()), out
+
+
 def test_an_amount_question_answered_without_an_amount_is_refused_with_what_the_articles_say(settings):
     """"Massimov was arrested for treason" is true and cited, but no answer to "What prison
     sentence …?": the refusal keeps it, verified, as what the articles do say."""

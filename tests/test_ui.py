@@ -13,7 +13,7 @@ import gradio as gr
 import pytest
 
 from bot import render, ui
-from bot.answer import Answer, Delta, Done, Sentence
+from bot.answer import Answer, Delta, Done, Pointer, Sentence
 from bot.app import BadInput, Bot
 from bot.cite import Citation, CitedSentence
 from bot.corpus import Article
@@ -149,6 +149,19 @@ def test_refusal_looks_like_information_and_names_the_backend():
     assert "kz-refusal" in html and "kz-notice" not in html and "kz-error" not in html
     assert "Not covered &lt;b&gt;." in html
     assert "Answered by embedded · tiny&lt;model&gt; · 1.2 s" in html
+
+
+def test_a_refusal_without_a_checked_answer_offers_the_closest_passages_folded_and_escaped():
+    near = Pointer("a1", ART.title, ART.outlet, None, "javascript:alert(3)", QUOTE_START, QUOTE_START + 22, f"Before {EVIL} the claim.")
+    linked = Pointer("a2", "Other", "Paper", "2022-01-11", "https://example.org/x?a=1&b=2", 0, 9, "Something.")
+    answer = Answer("q", "I couldn't find a sentence.", True, [], [], "embedded", "m", refusal_reason="unverified", related=[near, linked])
+    html = ui.answer_html(answer, 1)
+    _no_raw_tags(html)
+    assert "kz-refusal" in html and '<details class="kz-related">' in html and " open>" not in html
+    assert "not checked as an answer" in html and "javascript:" not in html
+    assert 'href="https://example.org/x?a=1&amp;b=2"' in html and 'rel="noopener noreferrer"' in html
+    assert "Outlet &amp; Co · undated" in html and "Paper · 2022-01-11" in html
+    assert "kz-related" not in ui.answer_html(Answer("q", "No.", True, [], [], "embedded", "m"), 1)  # nothing to offer
 
 
 def test_mark_stopped_keeps_the_partial_answer():
