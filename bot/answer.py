@@ -53,7 +53,8 @@ class Sentence:
 @dataclass
 class Pointer:
     """A retrieved passage offered for the reader's own reading when no answer could be checked
-    (see Answer.related): where it is and how it opens, never a claim of the bot's."""
+    (see Answer.related): which article, and its sentence closest to the question; never a
+    claim of the bot's."""
 
     article_id: str
     title: str
