@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import textwrap
 import threading
 import time
 import unicodedata
@@ -339,9 +340,7 @@ class Bot:
                 q = self.embed_model.get_query_embedding(question)
             vectors = self.sentence_vectors.vectors([art.text[a:b] for a, b in spans])
             a, b = spans[int((vectors @ np.asarray(q, dtype=np.float32)).argmax())]
-            excerpt = " ".join(art.text[a:b].split())
-            if len(excerpt) > EXCERPT_CHARS:
-                excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+            excerpt = textwrap.shorten(art.text[a:b], EXCERPT_CHARS, placeholder=" …")
             out.append(Pointer(art.id, art.title, art.outlet, art.date, art.url, a, b, excerpt))
             if len(out) == n:
                 break
