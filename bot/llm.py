@@ -9,6 +9,7 @@ can start loading the model (`preload`) before those slow imports are done.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,14 @@ class LLMError(RuntimeError):
 # One llama.cpp model per process, whatever the number of Bot objects; loading takes seconds.
 _LOADED: dict[str, Any] = {}
 _LOAD_LOCK = threading.Lock()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a pinned or cpuset-limited process has fewer than the machine)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def load_llama(model_path: str, n_ctx: int, n_threads: int | None):
@@ -51,15 +60,13 @@ def load_llama(model_path: str, n_ctx: int, n_threads: int | None):
                 return p
 
             module.llama_cpp.llama_model_default_params = params
+            threads = n_threads or usable_cores()  # see Settings.n_threads
             try:
                 _LOADED[model_path] = Llama(
                     model_path=model_path,
                     n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    # A set thread count holds for the prompt too: llama-cpp-python's default takes
-                    # every core for it, and two processes doing so on two cores thrash (ggml's
-                    # threads spin while they wait): 32-42 s per answer instead of 7, measured.
-                    n_threads_batch=n_threads,
+                    n_threads=threads,
+                    n_threads_batch=threads,
                     verbose=False,
                 )
             finally:

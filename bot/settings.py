@@ -65,11 +65,13 @@ class Settings(BaseModel):
     ollama_model: str = "qwen2.5:1.5b-instruct"
     model_dir: Path = Field(default_factory=lambda: _cache_home() / "models")
     n_ctx: int = 4096
-    # None: llama-cpp-python's default, cpu_count // 2 threads to generate and all cores for the
-    # prompt. Using every core for generation thrashed when other processes shared the two
-    # cores (80 s per answer with three processes, measured), so the default stays. A number
-    # sets both: `./test` runs two workers with 1 each. The thread count does not change the
-    # answers (greedy decoding; 4 questions identical with 1 and 2 prompt threads, measured).
+    # None: every core this process may run on, to read the prompt and to generate. llama-cpp-
+    # python's own default generates with half of them, which here took 1.3x as long per answer
+    # (generation is half an answer's time on a slow CPU; answers are identical, greedy decoding:
+    # 32 of 32 dev items, measured 2026-12-05). Two processes generating at once on two cores
+    # thrash (ggml's threads spin while they wait: 32-55 s per answer instead of 7, measured), so
+    # one process answers (`bot ask` goes through a running `bot serve`, `./test` is serial);
+    # a number sets both counts, e.g. 1 on a machine shared with other work.
     n_threads: int | None = None
     max_tokens: int = Field(220, ge=16, le=2048)
     temperature: float = 0.0
