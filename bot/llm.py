@@ -50,7 +50,9 @@ def load_llama(model_path: str, n_ctx: int, n_threads: int | None):
             # an interleaved layout (q4_K_8x8) at load, and on the 2-core x86 machines here that
             # layout is slower where the time goes: a 700-token prompt took 4.3 s with it and
             # 2.7 s without, the load 0.79 s against 0.36 s; generation is 8 % slower
-            # (bench, 2026-12-04). Llama() has no argument for it, so its default model
+            # (bench, 2026-12-04); on an Intel Xeon with AMX (2026-12-05) the first prompt
+            # evaluated with it crashed the process (segfault in llama.cpp's AMX buffers), with the
+            # plain layout it runs. Llama() has no argument for it, so its default model
             # parameters are wrapped for this one call (under the load lock).
             default = module.llama_cpp.llama_model_default_params
 
