@@ -129,7 +129,7 @@ def test_the_model_is_loaded_without_repacked_weights(bot):
 @pytest.mark.llm
 def test_every_usable_core_reads_the_prompt_and_generates(bot):
     """n_threads unset: llama-cpp-python would generate with half the cores; the bot uses all the
-    process may run on for both (same answers, shorter ones; see Settings.n_threads)."""
+    process may run on for both (same answers, sooner; see Settings.n_threads)."""
     from bot.llm import usable_cores
 
     _, llm, _ = bot.backend
