@@ -84,6 +84,22 @@ def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
     assert unbound_facts("Armenia contributed 2,500 troops.", [putin]) == []
 
 
+def test_a_number_in_a_sentence_naming_no_one_is_owned_by_the_sentence_before():
+    """A reader takes "The two countries" from the sentence before; so does the check."""
+    border = "The two countries share a border of approximately 1,100 miles."
+    truck = "A cross-border road truck bound for Kazakhstan leaving China."
+    claim = "The frontier between China and Kazakhstan is approximately 1,100 miles."
+    assert unbound_facts(claim, [border, truck], "", [truck, ""]) == []
+    assert unbound_facts(claim, [border, truck], "", ["Sales rose.", ""]) != []  # no context names it
+    # A sentence naming an owner of its own keeps the number theirs, whatever precedes it ...
+    putin = "Putin sent 2,500 troops."
+    assert unbound_facts("Armenia contributed 2,500 troops.", [putin, "Armenia is small."], "", ["Armenia joined.", ""]) == ["2500 (armenia)"]
+    # ... and one pointing back ("It") is owned by whom the sentence before names.
+    it = "It sent 2,500 troops."
+    assert unbound_facts("Armenia contributed 2,500 troops.", [it, "Armenia is small."], "", ["Putin spoke.", ""]) == ["2500 (armenia)"]
+    assert unbound_facts("Armenia contributed 2,500 troops.", [it, "Armenia is small."], "", ["Armenia spoke.", ""]) == []
+
+
 def test_a_post_for_one_country_may_not_be_given_for_another():
     both = "Chinese President Xi Jinping and then Kazakh President Nursultan Nazarbayev in 2013."
     astana = ("When Chinese leader Xi Jinping first unveiled a first iteration of his sprawling infrastructure network, "
@@ -357,6 +373,17 @@ def test_reported_words_must_be_given_as_the_speakers(bot):
     c = _citer_for(bot, "What did Mukhtar Tleuberdi say about China's role?")
     assert not c.cite('Tleuberdi stated that Beijing was ready to strengthen "law enforcement cooperation and of security" with Kazakhstan.').supported
     assert c.cite('Wang Yi said that Beijing was ready to strengthen "law enforcement cooperation and of security" with Kazakhstan.').supported
+
+
+def test_two_speakers_in_one_sentence_each_keep_their_own_words(bot):
+    """ "X said A, while Y said B": A is checked as X's and B as Y's, not both as X's."""
+    c = _citer_for(bot, 'What did Putin and Xi each say about a "colour revolution" in Kazakhstan?')
+    both = c.cite("Xi praised Tokayev for being decisive and taking strong action at critical times, while Putin "
+                  "made clear that he would not let anyone 'destabilise the situation in our home'.")
+    assert both.supported, both
+    swapped = c.cite("Putin praised Tokayev for being decisive and taking strong action at critical times, while Xi "
+                     "made clear that he would not let anyone 'destabilise the situation in our home'.")
+    assert not swapped.supported and "(words not given as putin's)" in swapped.missing, swapped
 
 
 def test_an_act_is_bound_to_its_doer_and_a_description_to_its_name(bot):

@@ -139,7 +139,9 @@ def link(claim: Claim) -> list[str]:
 
 def number_owners(claim: Claim) -> list[str]:
     """Numbers and posts tied to a name no cited sentence states them with (facts.unbound_facts)."""
-    return facts.unbound_facts(claim.sentence, claim.cited, claim.known_with_setting)
+    c = claim.citer
+    return facts.unbound_facts(claim.sentence, claim.cited, claim.known_with_setting,
+                               [c._before[(c.spans[i].article_id, c.spans[i].start)] for i in claim.chosen])
 
 
 def membership(claim: Claim) -> list[str]:

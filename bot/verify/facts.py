@@ -106,17 +106,24 @@ def unstated_link(sentence: str, spans: list[str]) -> bool:
     return True
 
 
-def unbound_facts(sentence: str, spans: list[str], known: str = "") -> list[str]:
+def unbound_facts(sentence: str, spans: list[str], known: str = "", before: list[str] | None = None) -> list[str]:
     """Numbers and posts the claim ties to a name that no cited sentence states with it.
 
     "Armenia contributed 2,500 troops", citing "Putin sent 2,500 troops" and "the CSTO rulers
     of Armenia … are impressed", has every name and number somewhere in its support, but
     never together. The name checked is the one that precedes the number in its clause
     (its subject, as in "X sent N"); an outlet or author named as the source is not one.
+    A cited sentence that names no one ("The two countries share a border of approximately
+    1,100 miles.") gives the number to no other owner: its owner is in the article sentence
+    before it (`before`, one per span), as a reader takes it.
     """
     if len(spans) < 2:
         return []  # one cited sentence holds every fact together already
     skip = set(words(known))
+    before = before or [""] * len(spans)
+    # the words naming whom each cited sentence is about: its own names, else its context's
+    owners = [set(words(t)) if [g for g in name_groups(t) if not g <= skip] else set(words(t)) | set(words(b))
+              for t, b in zip(spans, before)]
     unbound = []
     facts = [(m.start(), m.group().replace(",", "").rstrip("."), numbers) for m in _NUM.finditer(sentence)]
     # A post is tied to its holder the same way ("Wang Yi is the President …", citing a
@@ -128,7 +135,7 @@ def unbound_facts(sentence: str, spans: list[str], known: str = "") -> list[str]
         if not groups:
             continue
         subject = _with_aliases(groups[-1])
-        if not any(n in found_in(t) and subject & set(words(t)) for t in spans):
+        if not any(n in found_in(t) and subject & named for t, named in zip(spans, owners)):
             unbound.append(f"{n} ({' '.join(sorted(subject))})")
     return unbound
 

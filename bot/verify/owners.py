@@ -148,6 +148,8 @@ _SPEECH = re.compile(
     r"^(?P<who>(?:[A-Z][\w’'-]*\s+){0,3}?[A-Z][\w’'-]*)(?:,[^,]{0,120},)?\s+(?:has\s+|had\s+)?"
     rf"(?:{SPEECH_VERBS})\b(?:\s+that)?\s+(?P<what>.+)$")
 SPEAKER_SHARE = 0.5  # share of the reported words a sentence naming the speaker must hold
+# A second clause with a subject of its own: "…, while Putin …", "…; Beijing …", "…, but the SCO …".
+_NEXT_SPEAKER = re.compile(r"\s*;\s*|,?\s+(?:while|whereas|but)\s+(?=(?:the\s+)?[A-Z])")
 
 
 # "The CSTO is a regional body …": a name, a copula and the description given to it.
@@ -247,8 +249,15 @@ def unbound_speaker(sentence: str, spans: list, articles: dict, idf: dict[str, f
     flagged four, all misattributions (also "Tleuberdi stated that Beijing was ready …",
     which Wang Yi said, and "Putin praised Tokayev for being decisive", which Xi did).
     """
+    if len(spans) < 2:
+        return []
+    # "Xi praised Tokayev …, while Putin made clear that …": each speaker's own words, checked apart
+    return [x for clause in _NEXT_SPEAKER.split(sentence) for x in _unbound_words(clause, spans, articles, idf)]
+
+
+def _unbound_words(sentence: str, spans: list, articles: dict, idf: dict[str, float]) -> list[str]:
     m = _SPEECH.match(sentence)
-    if len(spans) < 2 or not m or not (named := set().union(*name_groups(m["who"]))):
+    if not m or not (named := set().union(*name_groups(m["who"]))):
         return []
     # "Beijing said" for "Xi said"; a state's name is no alias, as sentences name states as
     # objects ("Russian military intervention" in the sentence about what Xi praised).
