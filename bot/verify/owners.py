@@ -256,6 +256,7 @@ def unbound_speaker(sentence: str, spans: list, articles: dict, idf: dict[str, f
 
 
 def _unbound_words(sentence: str, spans: list, articles: dict, idf: dict[str, float]) -> list[str]:
+    """`unbound_speaker` for one clause: its named speaker's words, or [] when it names none."""
     m = _SPEECH.match(sentence)
     if not m or not (named := set().union(*name_groups(m["who"]))):
         return []
