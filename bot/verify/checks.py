@@ -75,6 +75,13 @@ class Claim:
         return " ".join(self.cited)
 
     @cached_property
+    def before(self) -> list[str]:
+        """The article sentence before each cited one: its context, where a sentence opening
+        "The two countries …" or "It …" leaves its names (see owners.unbound_membership)."""
+        c = self.citer
+        return [c._before[(c.spans[i].article_id, c.spans[i].start)] for i in self.chosen]
+
+    @cached_property
     def known(self) -> str:
         """Text the claim may draw names from besides its sources: the cited outlets and authors."""
         return self.citer._known(self.chosen)
@@ -139,16 +146,12 @@ def link(claim: Claim) -> list[str]:
 
 def number_owners(claim: Claim) -> list[str]:
     """Numbers and posts tied to a name no cited sentence states them with (facts.unbound_facts)."""
-    c = claim.citer
-    return facts.unbound_facts(claim.sentence, claim.cited, claim.known_with_setting,
-                               [c._before[(c.spans[i].article_id, c.spans[i].start)] for i in claim.chosen])
+    return facts.unbound_facts(claim.sentence, claim.cited, claim.known_with_setting, claim.before)
 
 
 def membership(claim: Claim) -> list[str]:
     """A member and a body no cited sentence (or the one before it) names together."""
-    c = claim.citer
-    return owners.unbound_membership(claim.sentence, [(c.spans[i].text, c._before[(c.spans[i].article_id, c.spans[i].start)])
-                                                      for i in claim.chosen])
+    return owners.unbound_membership(claim.sentence, list(zip(claim.cited, claim.before)))
 
 
 def shares(claim: Claim) -> list[str]:
