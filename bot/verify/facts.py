@@ -7,6 +7,7 @@ import re
 from ..sentences import (
     _NEGATION,
     _NUM,
+    _NAME_RUN,
     _POST,
     STOPWORDS,
     _initials,
@@ -51,6 +52,28 @@ def unnamed(question: str, text: str) -> list[set[str]]:
     have = {_stem(w) for w in words(text)}
     groups = [g - STOPWORDS for g in name_groups(question)]
     return [g for g in groups if g and not {_stem(w) for w in _with_aliases(g) | _seat_of(g)} & have]
+
+
+# "Nazarbayev's daughter Dariga": one person, named by a relation to another; an answer naming
+# either of them is about that person.
+_RELATION = re.compile(r"(?P<owner>[A-Z][\w-]*)[’']s\s+(?:[a-z][\w-]*\s+){1,3}(?P<named>[A-Z][\w-]*)")
+
+
+def unnamed_actors(question: str, text: str, actors: set[str]) -> list[str]:
+    """The people and bodies the question names (`actors`: the stems of the names the articles
+    introduce with a role, people.who_is_who) of which `text` names none. Asked "What did Wang Yi
+    say to Putin …?", an answer quoting Wang Yi on something else never mentions Putin: it is not
+    about what was asked. States and places are left out: answers leave those implicit ("How long
+    is the frontier between China and Kazakhstan?" is answered by "… a border of 1,100 miles")."""
+    missing = [g for g in unnamed(question, text) if {_stem(w) for w in g} & actors]
+    have = {_stem(w) for w in words(text)}
+    for m in _RELATION.finditer(question):
+        pair = {_stem(w) for w in words(m["owner"]) + words(m["named"])}
+        if pair & have:  # the answer names one side of the relation
+            missing = [g for g in missing if not {_stem(w) for w in g} & pair]
+    # as the question writes them, for the reader
+    runs = [re.sub(r"[’']s$", "", m.group()) for m in _NAME_RUN.finditer(question)]
+    return [next((r for r in runs if name_groups(r) == [g]), " ".join(sorted(g))) for g in missing]
 
 
 def negation_mismatch(sentence: str, support: str) -> bool:
