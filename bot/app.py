@@ -151,10 +151,10 @@ class Bot:
         return self.settings.prompt(name).strip().replace("{names}", names)
 
     @functools.cached_property
-    def actors(self) -> set[str]:
-        """Stems of the words of every name the articles introduce with a role (people and bodies:
-        people.who_is_who), for the check that an answer mentions whom the question asks about."""
-        return {_stem(w) for i in people.who_is_who(self.articles) for w in words(i.name)}
+    def actors(self) -> list[frozenset[str]]:
+        """Every name the articles introduce with a role (people and bodies: people.who_is_who),
+        as word stems, for the check that an answer mentions whom the question asks about."""
+        return [frozenset(_stem(w) for w in words(i.name)) for i in people.who_is_who(self.articles)]
 
     # -- follow-ups -----------------------------------------------------------------------
     def standalone(self, question: str, history: Iterable[dict]) -> str:

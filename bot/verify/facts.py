@@ -59,13 +59,19 @@ def unnamed(question: str, text: str) -> list[set[str]]:
 _RELATION = re.compile(r"(?P<owner>[A-Z][\w-]*)[’']s\s+(?:[a-z][\w-]*\s+){1,3}(?P<named>[A-Z][\w-]*)")
 
 
-def unnamed_actors(question: str, text: str, actors: set[str]) -> list[str]:
-    """The people and bodies the question names (`actors`: the stems of the names the articles
-    introduce with a role, people.who_is_who) of which `text` names none. Asked "What did Wang Yi
+def unnamed_actors(question: str, text: str, actors: list[frozenset[str]]) -> list[str]:
+    """The people and bodies the question names (`actors`: each name the articles introduce with
+    a role, people.who_is_who, as a set of word stems) of which `text` names none. A name of the
+    question is one of them when its words are among theirs ("Putin", "Xi") or theirs among its
+    own: "Soviet Union" shares a word with "Eurasian Economic Union" but is not that body. Asked "What did Wang Yi
     say to Putin …?", an answer quoting Wang Yi on something else never mentions Putin: it is not
     about what was asked. States and places are left out: answers leave those implicit ("How long
     is the frontier between China and Kazakhstan?" is answered by "… a border of 1,100 miles")."""
-    missing = [g for g in unnamed(question, text) if {_stem(w) for w in g} & actors]
+    def is_actor(group: set[str]) -> bool:
+        stems = {_stem(w) for w in group}
+        return any(stems <= name or name <= stems for name in actors)
+
+    missing = [g for g in unnamed(question, text) if is_actor(g)]
     have = {_stem(w) for w in words(text)}
     for m in _RELATION.finditer(question):
         pair = {_stem(w) for w in words(m["owner"]) + words(m["named"])}
