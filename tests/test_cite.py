@@ -508,6 +508,11 @@ def test_an_answer_must_mention_the_people_and_bodies_the_question_names():
     assert unnamed_actors("Who leads the Eurasian Economic Union?", "Moscow favours the trade bloc.", actors) == [
         "Eurasian Economic Union"]
     assert unnamed_actors("Who leads the Eurasian Economic Union?", "the Union is led from Moscow", actors) == []
+    # Names coordinated as one topic: an answer about one of them answers in part.
+    assert unnamed_actors("How did Wang Yi and Putin react?", "Wang Yi said Beijing was ready.", actors) == []
+    assert unnamed_actors("Did Putin or Karim Massimov speak?", "Nobody did.", actors) == ["Putin", "Karim Massimov"]
+    # A possessive describing someone unnamed: the answer is about them.
+    assert unnamed_actors("What did Putin's spokesman say?", "Dmitry Peskov said the troops would leave.", actors) == []
     # A name sharing a word with an introduced body is not that body.
     assert unnamed_actors("Who ruled after the break-up of the Soviet Union?", "Nazarbayev held the post.", actors) == []
 
