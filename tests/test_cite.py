@@ -542,6 +542,8 @@ def test_a_membership_claim_needs_member_and_body_named_together():
     spectator = "The other CSTO rulers of Armenia, Belarus, Kyrgyzstan and Tajikistan are likely to be impressed."
     assert unbound_membership("Armenia is a member of the CSTO.", [(spectator, "")]) == []
     assert unbound_membership("Armenia sent troops.", [(mali, "")]) == []  # no membership claimed
+    # A body described, not named: the name inside its description is no body (a perturbed dev run).
+    assert unbound_membership("China is not part of the alliance whose troops were deployed to Kazakhstan.", [csto]) == []
     # Members listed for the body: each must be given as a member, not merely named beside it.
     beside = ("China’s approach to the Kazakh protests and Russia’s CSTO peacekeeping intervention confirms a trend in "
               "Beijing’s relations with Central Asia.", "")

@@ -72,7 +72,10 @@ def unbound_membership(sentence: str, cited: list[tuple[str, str]]) -> list[str]
     if not m:
         return []
     before = name_groups(re.split(r"[,;:()]", sentence[: m.start()])[-1])
-    after = name_groups(re.split(r"[,;:()]", sentence[m.end():])[0])
+    # The body is the name right after "member of": in "part of the alliance whose troops were
+    # deployed to Kazakhstan" the body is described, not named, and Kazakhstan is no body.
+    rest = sentence[m.end():]
+    after = name_groups(re.split(r"[,;:()]", rest)[0]) if re.match(r"(?:the\s+)?[A-Z]", rest) else []
     if not before or not after:
         return []
     member, body = before[-1], after[0]
