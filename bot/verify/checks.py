@@ -77,7 +77,8 @@ class Claim:
     @cached_property
     def before(self) -> list[str]:
         """The article sentence before each cited one: its context, where a sentence opening
-        "The two countries …" or "It …" leaves its names (see owners.unbound_membership)."""
+        "The two countries …" or "It …" leaves its names (number_owners) and "China is not a
+        member." its body (membership)."""
         c = self.citer
         return [c._before[(c.spans[i].article_id, c.spans[i].start)] for i in self.chosen]
 
