@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from . import lexicon
+from . import lexicon, people
 from .answer import (
     Drafting,
     UNFINISHED,
@@ -57,10 +57,11 @@ from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
 from .quotes import AfterAnswer, in_their_words, quotes_after
 from .retrieve import Retriever
-from .sentences import ends_sentence, sentence_spans
+from .sentences import _stem, ends_sentence, previous_sentence, quote_markers, sentence_spans, words
 from .settings import Settings
 from .store import active_generation, open_store
 from .verify import NOT_ADDED, RESTATES_QUESTION
+from .verify.facts import unnamed_actors
 
 MAX_QUESTION_CHARS = 2000
 RELATED = 3  # passages offered with a refusal that no answer could be checked (Answer.related)
@@ -142,12 +143,23 @@ class Bot:
                 self._backend = choose_backend(self.settings)
             return self._backend
 
-    def refusal_text(self, reason: str = "not_covered") -> str:
+    def refusal_text(self, reason: str = "not_covered", names: str = "everyone it names") -> str:
         # "model"/"unverified": the passages were on the subject but no sentence could be checked
         # as an answer, so "the articles don't cover that" would claim more than is known.
         name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
-                "model": "refusal_unverified", "unverified": "refusal_unverified"}.get(reason, "refusal")
-        return self.settings.prompt(name).strip()
+                "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
+        return self.settings.prompt(name).strip().replace("{names}", names)
+
+    @functools.cached_property
+    def actors(self) -> list[frozenset[str]]:
+        """Every name the articles introduce with a role (people and bodies: people.who_is_who)
+        and every name of the corpus profile's glossary (the bodies a newcomer needs explained:
+        "CSTO", "Shanghai Cooperation Organi…"), as word stems, for the check that an answer
+        mentions whom the question asks about. Only capitalised names of a question are ever
+        checked, so a glossary term written in lower case ("colour revolution") never is."""
+        names = [i.name for i in people.who_is_who(self.articles)]
+        names += [n for t in self.terms for n in [t["term"], *t.get("match", [])]]
+        return [stems for n in names if (stems := frozenset(_stem(w) for w in words(n)))]
 
     # -- follow-ups -----------------------------------------------------------------------
     def standalone(self, question: str, history: Iterable[dict]) -> str:
@@ -316,6 +328,24 @@ class Bot:
             # asked for a population or a price, without a figure of that kind) is refused, with
             # the verified sentences shown as what the articles do say.
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "no_amount")
+        # Asked "What did Wang Yi say to Putin about the CSTO mission?", the model quoted Wang Yi
+        # on something else: true, cited, and never about Putin. A person or body the user names
+        # (their own words: a follow-up's rewrite brings names from earlier turns) that no shown
+        # sentence mentions means the answer is not about what was asked; the verified sentences
+        # are shown as what the articles do say.
+        shown = " ".join(text for x in sentences if x.supported for text in {x.said or x.text, x.text})
+        # A quote is read in its context, the article sentence before it, as a reader takes it:
+        # "He kicked against the traces …" follows the sentence naming Tokayev, a speaker's words
+        # ("There is a strong consensus …") the sentence naming the speaker, "this message" the
+        # sentence saying whose. Reading only quotes that open with a pronoun refused two right
+        # answers of that kind on dev (evals/DECISIONS.md, 2026-12-06).
+        cited = {n for x in sentences if x.supported for n in [*x.citations, *quote_markers(x.text)]}
+        for c in citer.all_citations():
+            art = self.articles.get(c.article_id)
+            if c.n in cited and art is not None and (span := previous_sentence(art.text, c.start)):
+                shown += " " + art.text[span[0]:span[1]]
+        if missing := unnamed_actors(turn.question, shown, self.actors):
+            return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "unnamed", names=" or ".join(missing))
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts
         return done
@@ -357,14 +387,15 @@ class Bot:
         norm = math.sqrt(sum(x * x for x in v)) or 1.0
         return tuple(x / norm for x in v)
 
-    def _done(self, turn: Turn, sentences: list, citations: list, reason: str | None = None) -> Done:
+    def _done(self, turn: Turn, sentences: list, citations: list, reason: str | None = None, names: str = "") -> Done:
         """reason: why the answer is a refusal (None for an answer); a refusal's `sentences` are
         the verified ones it shows as what the articles do say (see "no_amount" in _verdict)."""
         turn.timings["total"] = time.perf_counter() - turn.t0
         common = dict(backend=turn.backend, model=turn.model, timings=turn.timings, standalone_question=turn.rewritten, not_added=turn.not_added)
         if reason:
             related = self.closest_passages(turn.rewritten or turn.question, turn.passages) if reason in ("model", "unverified") else []
-            return Done(Answer(turn.question, self.refusal_text(reason), True, sentences, citations, refusal_reason=reason,
+            text = self.refusal_text(reason, names) if names else self.refusal_text(reason)
+            return Done(Answer(turn.question, text, True, sentences, citations, refusal_reason=reason,
                                related=related, **common))
         strict = self.settings.strict
         kept = [x for x in sentences if x.supported or not strict]

@@ -109,6 +109,7 @@ REFUSAL_REASONS = {
     "model": "The model found no answer in the retrieved passages",
     "unverified": "No sentence of the model's answer could be verified against the articles",
     "no_amount": "The question asks for a figure that no verified sentence gives",
+    "unnamed": "The question names someone no verified sentence mentions",
 }
 
 

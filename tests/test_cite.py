@@ -23,7 +23,7 @@ from bot.cite import CLOSEST_MARGIN, Citer
 from bot.sentences import key_facts, sentence_spans
 from bot.verify import OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, echoes
 from bot.verify.verdict import open_question
-from bot.verify.facts import missing_facts, unbound_facts, unnamed, unpaired_shares
+from bot.verify.facts import missing_facts, unbound_facts, unnamed, unnamed_actors, unpaired_shares
 from bot.verify.owners import (
     misplaced_posts,
     swapped_descriptions,
@@ -489,6 +489,41 @@ def test_the_closest_source_may_match_a_little_under_the_support_floor(bot):
     just_under = replace(garbled, score=c.floor - CLOSEST_MARGIN / 2)
     assert c.closest_source([just_under]).text.startswith("There was violence in 19 of")
     assert c.closest_source([replace(garbled, score=c.floor - 2 * CLOSEST_MARGIN)]) is None
+
+
+def test_an_answer_must_mention_the_people_and_bodies_the_question_names():
+    """Only the actors the articles introduce with a role are checked: an answer leaves the
+    question's states implicit, never the person it is asked about."""
+    from bot.sentences import _stem, words
+    actors = [frozenset(_stem(w) for w in words(name))
+              for name in ("Vladimir Putin", "Wang Yi", "Nursultan Nazarbayev", "Karim Massimov", "Eurasian Economic Union")]
+    assert unnamed_actors("What did Wang Yi say to Putin?", "Wang Yi said Beijing was ready.", actors) == ["Putin"]
+    assert unnamed_actors("What did Wang Yi say to Putin?", "Wang Yi told President Vladimir Putin …", actors) == []
+    assert unnamed_actors("How long is the border between China and Kazakhstan?", "It is 1,100 miles long.", actors) == []
+    # A person named by a relation to another is one person: either name will do ...
+    assert unnamed_actors("What happened to Nazarbayev's daughter Dariga?", "Dariga was sacked.", actors) == []
+    # ... but an answer naming neither is about someone else.
+    assert unnamed_actors("Was Karim Massimov an ally of Nazarbayev’s daughter Dariga?", "Massimov was a friend of China.",
+                          actors) == ["Nazarbayev"]
+    assert unnamed_actors("Who leads the Eurasian Economic Union?", "Moscow favours the trade bloc.", actors) == [
+        "Eurasian Economic Union"]
+    assert unnamed_actors("Who leads the Eurasian Economic Union?", "the Union is led from Moscow", actors) == []
+    # Names coordinated as one topic: an answer about one of them answers in part.
+    assert unnamed_actors("How did Wang Yi and Putin react?", "Wang Yi said Beijing was ready.", actors) == []
+    assert unnamed_actors("Did Putin or Karim Massimov speak?", "Nobody did.", actors) == ["Putin", "Karim Massimov"]
+    # A possessive describing someone unnamed: the answer is about them.
+    assert unnamed_actors("What did Putin's spokesman say?", "Dmitry Peskov said the troops would leave.", actors) == []
+    # A name that only sets the time or circumstance: the question is about someone else.
+    assert unnamed_actors("Under Nazarbayev, which post did Karim Massimov hold?", "Massimov was prime minister.", actors) == []
+    assert unnamed_actors("What did Wang Yi say after Putin's decision?", "Wang Yi said Beijing was ready.", actors) == []
+    assert unnamed_actors("What did Wang Yi say after Putin's decision?", "Beijing was ready.", actors) == ["Wang Yi"]
+    assert unnamed_actors("What did Wang Yi say to Putin after the unrest?", "Wang Yi said Beijing was ready.", actors) == ["Putin"]
+    # A name written with "and" is one name, shown whole.
+    road = actors + [frozenset(_stem(w) for w in words("Belt and Road"))]
+    assert unnamed_actors("Who said the Belt and Road was meant to diversify?", "The border is long.", road) == ["Belt and Road"]
+    assert unnamed_actors("Did Wang Yi or Putin speak?", "Nobody did.", road) == ["Wang Yi", "Putin"]
+    # A name sharing a word with an introduced body is not that body.
+    assert unnamed_actors("Who ruled after the break-up of the Soviet Union?", "Nazarbayev held the post.", actors) == []
 
 
 def test_unnamed_lists_the_question_names_a_text_lacks():

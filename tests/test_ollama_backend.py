@@ -184,6 +184,35 @@ def test_an_amount_question_answered_with_one_is_not_refused(settings):
     assert not answer.refused and "2,500" in answer.text, answer.text
 
 
+def test_an_answer_that_never_mentions_whom_the_question_names_is_refused(settings):
+    """Asked what Wang Yi said to Putin, the model quotes Wang Yi on something else: true, cited,
+    never about Putin. The refusal names who is missing and keeps the verified sentence."""
+    said = "Wang Yi, the Chinese foreign minister, publicly announced that Beijing was ready to strengthen law enforcement cooperation."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        bot = _bot(settings, fake.url)
+        answer = bot.ask("What did Wang Yi say to Putin about the CSTO mission?")
+    assert answer.refused and answer.refusal_reason == "unnamed", answer.text
+    assert answer.text == bot.refusal_text("unnamed", "Putin or CSTO"), answer.text  # CSTO: a glossary body
+    assert answer.sentences and all(s.supported for s in answer.sentences) and answer.citations
+    # The same sentence answers a question about Wang Yi alone.
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("What did Wang Yi announce about security cooperation?")
+    assert not answer.refused, answer.text
+    # A quote saying "He …" is about whom the article sentence before it names, as a reader takes it.
+    he = "He kicked against the traces and tried to assert his independence."
+    with FakeOllama(answers=(he, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("How did Tokayev try to assert his independence from Nazarbayev's playbook?")
+    assert not answer.refused and "kicked against the traces" in answer.text, (answer.refusal_reason, answer.text)
+    # ... also when that quote is itself shown, in quotes style, as the context of another ("His
+    # predecessor …" is preceded by "Although he took over the presidency …", which follows the
+    # sentence naming him).
+    said = "Nursultan Nazarbayev had held the post for 29 years and was not intending to give up power."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url, answer_style="quotes").ask("Did Nazarbayev leave Tokayev much room as president?")
+    assert "Although he took over the presidency" in answer.text, answer.text
+    assert not answer.refused, (answer.refusal_reason, answer.text)
+
+
 def test_a_verdict_is_followed_by_the_words_that_give_it(settings):
     """"Russia has more sway …" only restates the question; the sentence it stands on is quoted."""
     with FakeOllama(answers=("Russia has more sway in Central Asia after the crisis.", "NOT IN SOURCES")) as fake:

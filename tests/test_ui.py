@@ -464,6 +464,10 @@ def test_a_refusal_with_verified_sentences_shows_them_as_what_the_articles_say()
     assert "figure that no verified sentence gives" in render.meta_html(answer)
     bare = Answer("q", "Declined.", True, [], [], "embedded", "m", {"total": 5.0}, refusal_reason="unverified")
     assert "What the articles do say" not in ui.answer_html(bare, 1)
+    elsewhere = Answer("What did Wang Yi say to Putin?", "None of the sentences … mentions Putin …", True, [said], [],
+                       "embedded", "m", {"total": 5.0}, refusal_reason="unnamed")
+    assert "What the articles do say:" in ui.answer_html(elsewhere, 1)
+    assert "names someone no verified sentence mentions" in render.meta_html(elsewhere)
 
 
 def test_a_quote_standing_for_a_model_sentence_links_its_antecedent_marker_too():

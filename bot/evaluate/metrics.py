@@ -309,8 +309,10 @@ def score_item(item: dict, raw: dict, spans, retrieval_only: bool = False, weigh
     m["false_sentences"] = [t for t in shown if labels.get(label_key(t)) is False]
     m["unlabelled_sentences"] = [t for t in shown if label_key(t) not in labels]
     m["answered"] = int(not refused)
-    m["verifier_stricter"] = sum(1 for s in raw["sentences"] if s.get("independent_support") and not s["verifier_supported"])
-    m["verifier_laxer"] = sum(1 for s in raw["sentences"] if s["verifier_supported"] and not s.get("independent_support"))
+    # The independent judge reads answers only (above): a refusal's sentences have no verdict of its.
+    judged = [] if refused else raw["sentences"]
+    m["verifier_stricter"] = sum(1 for s in judged if s.get("independent_support") and not s["verifier_supported"])
+    m["verifier_laxer"] = sum(1 for s in judged if s["verifier_supported"] and not s.get("independent_support"))
     m["passed"] = bool(m["refusal_correct"] and not bad and (not answerable or all(hits)))
     return m
 

@@ -7,6 +7,7 @@ import re
 from ..sentences import (
     _NEGATION,
     _NUM,
+    _NAME_RUN,
     _POST,
     STOPWORDS,
     _initials,
@@ -51,6 +52,62 @@ def unnamed(question: str, text: str) -> list[set[str]]:
     have = {_stem(w) for w in words(text)}
     groups = [g - STOPWORDS for g in name_groups(question)]
     return [g for g in groups if g and not {_stem(w) for w in _with_aliases(g) | _seat_of(g)} & have]
+
+
+_NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
+# Names an answer may meet through any one of them: a person named by a relation to another
+# ("Nazarbayev's daughter Dariga" is Dariga), and names coordinated as one topic ("How did Xi and
+# Putin react?" is answered in part by what Xi did, which is an answer, not one about someone else).
+_TOGETHER = (re.compile(r"[A-Z][\w-]*[’']s\s+(?:[a-z][\w-]*\s+){1,2}[A-Z][\w-]*"),
+             re.compile(rf"{_NAME}(?:,\s+{_NAME})*,?\s+(?:and|or)\s+{_NAME}"))
+# A possessive that describes someone unnamed ("What did Putin's spokesman say?"): the answer is
+# about the spokesman and need not name Putin.
+_DESCRIBES = re.compile(r"(?P<owner>[A-Z][\w-]*)[’']s\s+(?=[a-z])(?!(?:[a-z][\w-]*\s+){1,2}[A-Z])")
+# A name inside a phrase of time or circumstance ("Under Nazarbayev, which post …?", "after
+# Tokayev's appeal for help", "since the arrest of Massimov") sets when or why; the question is
+# about someone else, and the sentence that answers need not name it.
+_CIRCUMSTANCE = re.compile(rf"\b(?i:under|after|before|during|since|following|amid|amidst|until|upon)\s+"
+                           rf"(?:[a-z][\w-]*\s+){{0,3}}(?P<name>{_NAME})")
+
+
+def unnamed_actors(question: str, text: str, actors: list[frozenset[str]]) -> list[str]:
+    """The people and bodies the question names (`actors`: each name the articles introduce with
+    a role, people.who_is_who, and the corpus glossary's, as sets of word stems) of which `text`
+    names none, leaving out names that only set a time or circumstance. Asked "What did
+    Wang Yi say to Putin …?", an answer quoting Wang Yi on something else never mentions Putin: it
+    is not about what was asked. A name of the question is an actor when its words are among an
+    actor's ("Putin", "Xi") or theirs among its own ("Soviet Union" shares a word with "Eurasian
+    Economic Union" but is not that body). States and places are left out: answers leave them
+    implicit ("How long is the frontier between China and Kazakhstan?" is answered by "… a border
+    of 1,100 miles")."""
+    def is_actor(group: set[str]) -> bool:
+        stems = {_stem(w) for w in group}
+        return any(stems <= name or name <= stems for name in actors)
+
+    describing = {_stem(w) for rx, group in ((_DESCRIBES, "owner"), (_CIRCUMSTANCE, "name"))
+                  for m in rx.finditer(question) for w in words(m[group])}
+    missing = [g for g in unnamed(question, text) if is_actor(g) and not {_stem(w) for w in g} <= describing]
+    have = {_stem(w) for w in words(text)}
+    for rx in _TOGETHER:
+        for m in rx.finditer(question):
+            together = {_stem(w) for g in name_groups(m.group()) for w in g if w not in STOPWORDS}
+            if together & have:  # the answer names one of them
+                missing = [g for g in missing if not {_stem(w) for w in g} & together]
+    # as the question writes them, for the reader ("Putin", not "Did Putin" or "putin"); a name
+    # written with "and" ("Belt and Road") is one name, not two coordinated ones
+    written = []
+    for m in re.finditer(rf"{_NAME}\s+and\s+{_NAME}", question):
+        whole = {_stem(w) for g in name_groups(m.group()) for w in g if w not in STOPWORDS}
+        parts = [g for g in missing if {_stem(w) for w in g} <= whole]
+        if len(parts) > 1 and any(name - STOPWORDS <= whole for name in actors if len(name - STOPWORDS) > 1):
+            missing = [g for g in missing if g not in parts]
+            written.append(m.group())
+    runs = [m.group() for m in _NAME_RUN.finditer(question)]
+    for g in missing:
+        run = next((r for r in runs if [x - STOPWORDS for x in name_groups(r)] == [g]), "")
+        written.append(" ".join(w for w in re.findall(r"[\w-]+(?:[’'](?!s\b)\w+)?", run) if words(w) and words(w)[0] in g)
+                       or " ".join(sorted(g)))
+    return written
 
 
 def negation_mismatch(sentence: str, support: str) -> bool:
