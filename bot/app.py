@@ -152,14 +152,18 @@ class Bot:
 
     @functools.cached_property
     def actors(self) -> list[frozenset[str]]:
-        """Every name the articles introduce with a role (people and bodies: people.who_is_who)
-        and every name of the corpus profile's glossary (the bodies a newcomer needs explained:
-        "CSTO", "Shanghai Cooperation Organi…"), as word stems, for the check that an answer
-        mentions whom the question asks about. Only capitalised names of a question are ever
-        checked, so a glossary term written in lower case ("colour revolution") never is."""
-        names = [i.name for i in people.who_is_who(self.articles)]
-        names += [n for t in self.terms for n in [t["term"], *t.get("match", [])]]
-        return [stems for n in names if (stems := frozenset(_stem(w) for w in words(n)))]
+        """Every name the articles introduce with a role (people and bodies: people.who_is_who),
+        as word stems, for the check that an answer mentions whom the question asks about."""
+        return [stems for i in people.who_is_who(self.articles) if (stems := frozenset(_stem(w) for w in words(i.name)))]
+
+    @functools.cached_property
+    def bodies(self) -> list[tuple[frozenset[str], ...]]:
+        """The corpus profile's glossary terms (the bodies a newcomer needs explained), each as
+        its names' word stems ("CSTO", "Collective Security Treaty"), for the same check. Only
+        capitalised names of a question are ever checked, so a term written in lower case
+        ("colour revolution") never is."""
+        return [names for t in self.terms
+                if (names := tuple(stems for n in [t["term"], *t.get("match", [])] if (stems := frozenset(_stem(w) for w in words(n)))))]
 
     # -- follow-ups -----------------------------------------------------------------------
     def standalone(self, question: str, history: Iterable[dict]) -> str:
@@ -344,7 +348,7 @@ class Bot:
             art = self.articles.get(c.article_id)
             if c.n in cited and art is not None and (span := previous_sentence(art.text, c.start)):
                 shown += " " + art.text[span[0]:span[1]]
-        if missing := unnamed_actors(turn.question, shown, self.actors):
+        if missing := unnamed_actors(turn.question, shown, self.actors, self.bodies):
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "unnamed", names=" or ".join(missing))
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts

@@ -522,6 +522,15 @@ def test_an_answer_must_mention_the_people_and_bodies_the_question_names():
     road = actors + [frozenset(_stem(w) for w in words("Belt and Road"))]
     assert unnamed_actors("Who said the Belt and Road was meant to diversify?", "The border is long.", road) == ["Belt and Road"]
     assert unnamed_actors("Did Wang Yi or Putin speak?", "Nobody did.", road) == ["Wang Yi", "Putin"]
+    # A glossary body is met only by one of its names whole: "Organisation" in the CSTO's name
+    # does not mention the Shanghai Cooperation Organisation; its acronym does.
+    bodies = [tuple(frozenset(_stem(w) for w in words(n)) for n in names)
+              for names in (("SCO", "Shanghai Cooperation Organi"), ("CSTO", "Collective Security Treaty"))]
+    sco = "Did the Shanghai Cooperation Organization send observers?"
+    assert unnamed_actors(sco, "the Collective Security Treaty Organisation sent troops", actors, bodies) == [
+        "Shanghai Cooperation Organization"]
+    assert unnamed_actors(sco, "the SCO sent nobody", actors, bodies) == []
+    assert unnamed_actors("Why did the CSTO deploy?", "the Collective Security Treaty Organization deployed", actors, bodies) == []
     # A name sharing a word with an introduced body is not that body.
     assert unnamed_actors("Who ruled after the break-up of the Soviet Union?", "Nazarbayev held the post.", actors) == []
 

@@ -66,11 +66,13 @@ _DESCRIBES = re.compile(r"(?P<owner>[A-Z][\w-]*)[’']s\s+(?=[a-z])(?!(?:[a-z][\
 # A name inside a phrase of time or circumstance ("Under Nazarbayev, which post …?", "after
 # Tokayev's appeal for help", "since the arrest of Massimov") sets when or why; the question is
 # about someone else, and the sentence that answers need not name it.
+_STOP_STEMS = frozenset(_stem(w) for w in STOPWORDS)
 _CIRCUMSTANCE = re.compile(rf"\b(?i:under|after|before|during|since|following|amid|amidst|until|upon)\s+"
                            rf"(?:[a-z][\w-]*\s+){{0,3}}(?P<name>{_NAME})")
 
 
-def unnamed_actors(question: str, text: str, actors: list[frozenset[str]]) -> list[str]:
+def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
+                   bodies: list[tuple[frozenset[str], ...]] = ()) -> list[str]:
     """The people and bodies the question names (`actors`: each name the articles introduce with
     a role, people.who_is_who, and the corpus glossary's, as sets of word stems) of which `text`
     names none, leaving out names that only set a time or circumstance. Asked "What did
@@ -79,15 +81,28 @@ def unnamed_actors(question: str, text: str, actors: list[frozenset[str]]) -> li
     actor's ("Putin", "Xi") or theirs among its own ("Soviet Union" shares a word with "Eurasian
     Economic Union" but is not that body). States and places are left out: answers leave them
     implicit ("How long is the frontier between China and Kazakhstan?" is answered by "… a border
-    of 1,100 miles")."""
-    def is_actor(group: set[str]) -> bool:
+    of 1,100 miles").
+
+    A person is met by any word of their name ("Xi" for "Xi Jinping"). A body of the glossary
+    (`bodies`: each the names of one term, "CSTO" and "Collective Security Treaty …") is met only
+    by one of its names whole: "Organisation" in the CSTO's name does not mention the Shanghai
+    Cooperation Organisation, while "SCO" does."""
+    have = {_stem(w) for w in words(text)}
+
+    def refers(stems: set[str], name: frozenset[str]) -> bool:
+        return stems <= name or name <= stems
+
+    def missing_from_text(group: set[str]) -> bool:
         stems = {_stem(w) for w in group}
-        return any(stems <= name or name <= stems for name in actors)
+        mine = [names for names in bodies if any(refers(stems, n) for n in names)]
+        if mine:
+            return not any(n - _STOP_STEMS <= have for names in mine for n in names)
+        return any(refers(stems, name) for name in actors) and not stems & have
 
     describing = {_stem(w) for rx, group in ((_DESCRIBES, "owner"), (_CIRCUMSTANCE, "name"))
                   for m in rx.finditer(question) for w in words(m[group])}
-    missing = [g for g in unnamed(question, text) if is_actor(g) and not {_stem(w) for w in g} <= describing]
-    have = {_stem(w) for w in words(text)}
+    groups = [g - STOPWORDS for g in name_groups(question)]
+    missing = [g for g in groups if g and missing_from_text(g) and not {_stem(w) for w in g} <= describing]
     for rx in _TOGETHER:
         for m in rx.finditer(question):
             together = {_stem(w) for g in name_groups(m.group()) for w in g if w not in STOPWORDS}
@@ -99,7 +114,8 @@ def unnamed_actors(question: str, text: str, actors: list[frozenset[str]]) -> li
     for m in re.finditer(rf"{_NAME}\s+and\s+{_NAME}", question):
         whole = {_stem(w) for g in name_groups(m.group()) for w in g if w not in STOPWORDS}
         parts = [g for g in missing if {_stem(w) for w in g} <= whole]
-        if len(parts) > 1 and any(name - STOPWORDS <= whole for name in actors if len(name - STOPWORDS) > 1):
+        if len(parts) > 1 and any(name - _STOP_STEMS <= whole for name in [*actors, *(n for b in bodies for n in b)]
+                                  if len(name - _STOP_STEMS) > 1):
             missing = [g for g in missing if g not in parts]
             written.append(m.group())
     runs = [m.group() for m in _NAME_RUN.finditer(question)]
