@@ -20,12 +20,13 @@ def answer_text(bot: Bot, question: str, as_json: bool) -> Iterator[tuple[str, s
     if as_json:
         yield OUT, json.dumps(bot.ask(question).to_json(), ensure_ascii=False, indent=2) + "\n"
         return
-    answer = None
+    answer, streamed = None, False
     for event in bot.stream(question):
         if isinstance(event, Delta):
             yield OUT, event.text
         elif isinstance(event, Sentence):
             s = event.sentence
+            streamed = streamed or s.supported
             marks = "" if s.inline else "".join(f"[{n}]" for n in s.citations)
             left = " (unverified; left out)" if bot.settings.strict else " (unverified)"
             yield OUT, f" {marks}" + ("" if s.supported else left) + " "
@@ -43,7 +44,9 @@ def answer_text(bot: Bot, question: str, as_json: bool) -> Iterator[tuple[str, s
         if not answer.sentences:  # a plain refusal: nothing cited, no sources to list
             yield OUT, "\n".join(lines) + "\n"
             return
-        lines.append("What the articles do say: " + render(answer.sentences, strict=True))
+        # A terminal cannot take back what it streamed: the verified quotes are already above.
+        lines.append("The verified quotes above are what the articles do say." if streamed
+                     else "What the articles do say: " + render(answer.sentences, strict=True))
     if answer.left_out:
         lines.append(f"\n({len(answer.left_out)} sentence(s) left out of the answer: no article supports them.)")
     lines.append("\nSources:")

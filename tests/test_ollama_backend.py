@@ -198,6 +198,14 @@ def test_an_answer_that_never_mentions_whom_the_question_names_is_refused(settin
     with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("What did Wang Yi announce about security cooperation?")
     assert not answer.refused, answer.text
+    # In the terminal the streamed quote is said once, then the refusal, then the sources.
+    from bot.terminal import OUT, answer_text
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        bot = _bot(settings, fake.url, answer_style="quotes")
+        out = "".join(t for stream, t in answer_text(bot, "What did Wang Yi say to Putin about the CSTO mission?", False) if stream == OUT)
+    assert out.count("publicly announced that Beijing was ready") == 2, out  # in the answer and under Sources
+    assert out.index("publicly announced") < out.index("None of the sentences") < out.index("Sources:"), out
+    assert "The verified quotes above are what the articles do say." in out, out
     # A quote saying "He …" is about whom the article sentence before it names, as a reader takes it.
     he = "He kicked against the traces and tried to assert his independence."
     with FakeOllama(answers=(he, "NOT IN SOURCES")) as fake:
