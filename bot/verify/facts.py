@@ -74,8 +74,9 @@ _CIRCUMSTANCE = re.compile(rf"\b(?i:under|after|before|during|since|following|am
 def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
                    bodies: list[tuple[frozenset[str], ...]] = ()) -> list[str]:
     """The people and bodies the question names (`actors`: each name the articles introduce with
-    a role, people.who_is_who, and the corpus glossary's, as sets of word stems) of which `text`
-    names none, leaving out names that only set a time or circumstance. Asked "What did
+    a role, people.who_is_who, as a set of word stems; `bodies`: the corpus glossary's terms, see
+    below) of which `text` names none, leaving out names that only set a time or circumstance
+    and possessives describing someone unnamed ("Putin's spokesman"). Asked "What did
     Wang Yi say to Putin …?", an answer quoting Wang Yi on something else never mentions Putin: it
     is not about what was asked. A name of the question is an actor when its words are among an
     actor's ("Putin", "Xi") or theirs among its own ("Soviet Union" shares a word with "Eurasian
