@@ -333,7 +333,7 @@ class Bot:
             # the verified sentences shown as what the articles do say.
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "no_amount")
         # Asked "What did Wang Yi say to Putin about the CSTO mission?", the model quoted Wang Yi
-        # on something else: true, cited, and never about Putin. A person or body the user names
+        # on something else: true, cited, and never about Putin. A person, body or city the user names
         # (their own words: a follow-up's rewrite brings names from earlier turns) that no shown
         # sentence mentions means the answer is not about what was asked; the verified sentences
         # are shown as what the articles do say.
@@ -348,7 +348,7 @@ class Bot:
             art = self.articles.get(c.article_id)
             if c.n in cited and art is not None and (span := previous_sentence(art.text, c.start)):
                 shown += " " + art.text[span[0]:span[1]]
-        if missing := unnamed_actors(turn.question, shown, self.actors, self.bodies):
+        if missing := unnamed_actors(turn.question, shown, self.actors, self.bodies, lexicon.cities()):
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "unnamed", names=" or ".join(missing))
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts

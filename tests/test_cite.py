@@ -535,6 +535,27 @@ def test_an_answer_must_mention_the_people_and_bodies_the_question_names():
     assert unnamed_actors("Who ruled after the break-up of the Soviet Union?", "Nazarbayev held the post.", actors) == []
 
 
+def test_an_answer_must_mention_the_city_the_question_names():
+    """A city or town is checked as a body is (GeoNames' names, lexicon.cities): asked about
+    one city, a national figure is not the answer. States and their capitals are not checked:
+    answers leave the story's setting implicit."""
+    from bot.lexicon import cities
+    from bot.sentences import _stem, words
+    places = cities()
+    assert {"almaty", "zhanaozen", "shanghai"} <= places
+    assert not {"beijing", "moscow", "kazakhstan", "march", "mali"} & places  # capitals, countries, months
+    q = "How many of the civilians killed in the unrest died in Almaty?"
+    assert unnamed_actors(q, "Some 164 civilians were killed.", [], (), places) == ["Almaty"]
+    assert unnamed_actors(q, "In Almaty 103 people died.", [], (), places) == []
+    assert unnamed_actors(q, "Some 164 civilians were killed.", [], (), frozenset()) == []  # no gazetteer, no check
+    assert unnamed_actors("What did Beijing offer Kazakhstan?", "China offered help.", [], (), places) == []
+    assert unnamed_actors("Did protests in March spread?", "They spread.", [], (), places) == []
+    # a city inside a longer name is that name, not the city; a phrase of circumstance sets when
+    sco = [(frozenset(_stem(w) for w in words("SCO")), frozenset(_stem(w) for w in words("Shanghai Cooperation Organi"))),]
+    assert unnamed_actors("Did the Shanghai Cooperation Organisation act?", "The SCO did not.", [], sco, places) == []
+    assert unnamed_actors("Who ruled after the riots in Almaty?", "Tokayev ruled.", [], (), places) == []
+
+
 def test_unnamed_lists_the_question_names_a_text_lacks():
     assert unnamed("In how many Kazakh cities did violence break out?", "violence in 19 of Kazakhstan’s 31 cities") == []
     assert unnamed("Does China back Kazakhstan?", "Beijing backs Astana") == []  # a capital stands for its state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .. import lexicon
 from ..sentences import (
     _NEGATION,
     _NUM,
@@ -72,7 +73,7 @@ _CIRCUMSTANCE = re.compile(rf"\b(?i:under|after|before|during|since|following|am
 
 
 def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
-                   bodies: list[tuple[frozenset[str], ...]] = ()) -> list[str]:
+                   bodies: list[tuple[frozenset[str], ...]] = (), places: frozenset[str] = frozenset()) -> list[str]:
     """The people and bodies the question names (`actors`: each name the articles introduce with
     a role, people.who_is_who, as a set of word stems; `bodies`: the corpus glossary's terms, see
     below) of which `text` names none, leaving out names that only set a time or circumstance
@@ -87,8 +88,14 @@ def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
     A person is met by any word of their name ("Xi" for "Xi Jinping"). A body of the glossary
     (`bodies`: each the names of one term, "CSTO" and "Collective Security Treaty …") is met only
     by one of its names whole: "Organisation" in the CSTO's name does not mention the Shanghai
-    Cooperation Organisation, while "SCO" does."""
+    Cooperation Organisation, while "SCO" does.
+
+    A city or town the question names (`places`: lexicon.cities(), folded names) is met the same
+    way, by its name: asked how many died in one city, an answer giving the national toll is not
+    about what was asked. The question's first word is no place ("Split …"), nor is a state or
+    a capital standing for one (lexicon.states: "What did Beijing offer?" is met by "China")."""
     have = {_stem(w) for w in words(text)}
+    bodies = [*bodies, *((frozenset(_stem(w) for w in words(p)),) for p in _places(question, places))]
 
     def refers(stems: set[str], name: frozenset[str]) -> bool:
         return stems <= name or name <= stems
@@ -125,6 +132,14 @@ def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
         written.append(" ".join(w for w in re.findall(r"[\w-]+(?:[’'](?!s\b)\w+)?", run) if words(w) and words(w)[0] in g)
                        or " ".join(sorted(g)))
     return written
+
+
+def _places(question: str, places: frozenset[str]) -> list[str]:
+    """The runs of capitalised words in `question` that are a city's or town's whole name."""
+    lx = lexicon.current()
+    states = lx.states | set(lx.demonyms)
+    return [m.group() for m in _NAME_RUN.finditer(question)
+            if m.start() > 0 and not m.group().isupper() and (f := lexicon.fold(m.group())) in places and f not in states]
 
 
 def negation_mismatch(sentence: str, support: str) -> bool:
