@@ -6,6 +6,7 @@ import re
 
 from .. import lexicon
 from ..sentences import (
+    POST_WORDS,
     _NEGATION,
     _NUM,
     _NAME_RUN,
@@ -62,8 +63,13 @@ _NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*"
 _TOGETHER = (re.compile(r"[A-Z][\w-]*[’']s\s+(?:[a-z][\w-]*\s+){1,2}[A-Z][\w-]*"),
              re.compile(rf"{_NAME}(?:,\s+{_NAME})*,?\s+(?:and|or)\s+{_NAME}"))
 # A possessive that describes someone unnamed ("What did Putin's spokesman say?"): the answer is
-# about the spokesman and need not name Putin.
-_DESCRIBES = re.compile(r"(?P<owner>[A-Z][\w-]*)[’']s\s+(?=[a-z])(?!(?:[a-z][\w-]*\s+){1,2}[A-Z])")
+# about the spokesman and need not name Putin. Only a person is described so (a post, a relation,
+# the people who serve someone: general English); what someone did or said ("Putin's decision",
+# "Psaki's remark") is still theirs, and an answer that never names them is about something else.
+_PERSON_NOUN = (rf"(?:{POST_WORDS}|predecessor|successor|daughter|son|wife|husband|father|mother|brother|sister|"
+                r"family|aide|adviser|advisor|deputy|envoy|ally|allies|counterpart|government|administration|"
+                r"regime|officials?|secretary|spokesm[ae]n|ministers|aides|advisers)")
+_DESCRIBES = re.compile(rf"(?P<owner>[A-Z][\w-]*)[’']s\s+(?:[a-z][\w-]*\s+){{0,2}}(?i:{_PERSON_NOUN})\b(?!\s+[A-Z])")
 # A name inside a phrase of time or circumstance ("Under Nazarbayev, which post …?", "after
 # Tokayev's appeal for help", "since the arrest of Massimov") sets when or why; the question is
 # about someone else, and the sentence that answers need not name it.
