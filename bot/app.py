@@ -152,9 +152,9 @@ class Bot:
 
     @functools.cached_property
     def actors(self) -> list[frozenset[str]]:
-        """Every name the articles introduce with a role (people and bodies: people.who_is_who),
+        """Every name the articles introduce with a role (people and bodies: people.introduced_names),
         as word stems, for the check that an answer mentions whom the question asks about."""
-        return [stems for i in people.who_is_who(self.articles) if (stems := frozenset(_stem(w) for w in words(i.name)))]
+        return [stems for name in sorted(people.introduced_names(self.articles)) if (stems := frozenset(_stem(w) for w in words(name)))]
 
     @functools.cached_property
     def bodies(self) -> list[tuple[frozenset[str], ...]]:

@@ -139,6 +139,13 @@ def _mentions(intro: Introduction, tokens: list[list[str]]) -> int:
     return n
 
 
+def introduced_names(articles: dict[str, Article]) -> set[str]:
+    """Every name the articles introduce with a role, once each. Two people who share a last word
+    are two ("Wang Yi", "Shen Yi"), where who_is_who keeps one entry per `key` for the briefing."""
+    return {name for a in articles.values() for s, e in sentence_spans(a.text)
+            if ends_sentence(text := a.text[s:e]) for name, _, _ in introductions(text)}
+
+
 def who_is_who(articles: dict[str, Article], usable=lambda text: True) -> list[Introduction]:
     """Each person introduced with a role somewhere in the articles, once, by their best sentence
     (an apposition or copula before a title; then the earliest), most mentioned first; only

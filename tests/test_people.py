@@ -9,7 +9,7 @@ import yaml
 
 from bot import lexicon
 from bot.corpus import load_corpus
-from bot.people import introduces, introductions, key, says_something, who_is_who
+from bot.people import introduced_names, introduces, introductions, key, says_something, who_is_who
 
 CORPUS2 = Path(__file__).parent / "corpus2"
 
@@ -92,3 +92,12 @@ def test_the_second_corpus_people_come_with_their_posts():
     assert "chief executive" in found["Gareth Pell"] and "mayor" in found["Isobel Kendrew"]
     assert "hydrologist" in found["Miriam Okafor"] and "director" in found["Colm Hartigan"]
     assert "retired dam engineer" in found["Hanne Liddell"]
+
+
+def test_introduced_names_keeps_people_who_share_a_last_word():
+    """The people check's actors: "Shen Yi" is not "Wang Yi", though who_is_who keys both by "Yi"."""
+    try:
+        names = introduced_names(_corpus(Path(__file__).parents[1] / "corpus"))
+    finally:
+        lexicon.use(lexicon._default())
+    assert {"Wang Yi", "Shen Yi", "Wang Wenbin", "Xi Jinping"} <= names
