@@ -84,6 +84,19 @@ def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
     assert unbound_facts("Armenia contributed 2,500 troops.", [putin]) == []
 
 
+def test_a_leaders_post_holder_is_the_states():
+    """"Tokayev's foreign minister" is the "Foreign Minister of Kazakhstan" (a post's holder is met
+    both ways, through the profile's leaders); a number still goes only from state to leader."""
+    fm = ("Mukhtar Tleuberdi, Foreign Minister of Kazakhstan, indicated Tuesday that Beijing may have offered "
+          "security support early on, but was rebuffed by Kazakh authorities.")
+    other = "Xi praised Tokayev for being decisive."
+    assert unbound_facts("Tokayev's foreign minister said Beijing may have offered security support.", [fm, other]) == []
+    assert unbound_facts("Putin's foreign minister said Beijing may have offered security support.", [fm, other]) == [
+        "minister (kremlin moscow putin russia)"]
+    putin = "Russia sent 2,500 troops to Kazakhstan."
+    assert unbound_facts("Putin sent 2,500 troops.", [putin, other]) == ["2500 (putin)"]
+
+
 def test_a_number_in_a_sentence_naming_no_one_is_owned_by_the_sentence_before():
     """A reader takes "The two countries" from the sentence before; so does the check."""
     border = "The two countries share a border of approximately 1,100 miles."

@@ -20,7 +20,7 @@ from ..sentences import (
     posts,
     words,
 )
-from .names import _seat_of, _with_aliases
+from .names import _seat_of, _stands_for, _with_aliases
 
 
 def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
@@ -220,16 +220,19 @@ def unbound_facts(sentence: str, spans: list[str], known: str = "", before: list
     owners = [set(words(t)) if [g for g in name_groups(t) if not g <= skip] else set(words(t)) | set(words(b))
               for t, b in zip(spans, before)]
     unbound = []
-    facts = [(m.start(), m.group().replace(",", "").rstrip("."), numbers) for m in _NUM.finditer(sentence)]
+    facts = [(m.start(), m.group().replace(",", "").rstrip("."), numbers, False) for m in _NUM.finditer(sentence)]
     # A post is tied to its holder the same way ("Wang Yi is the President …", citing a
     # sentence about Wang Yi and one about President Xi).
-    facts += [(m.start(), m.group(1).lower(), lambda t: set(words(t))) for m in _POST.finditer(sentence)]
-    for start, n, found_in in facts:
+    # A leader's post-holders are their state's ("Tokayev's foreign minister" is the "Foreign
+    # Minister of Kazakhstan"), so a post's holder is met both ways; a number's only from the
+    # state to its leader ("Russia sent" for "Putin sent", not the other way round).
+    facts += [(m.start(), m.group(1).lower(), lambda t: set(words(t)), True) for m in _POST.finditer(sentence)]
+    for start, n, found_in, post in facts:
         clause = re.split(r"[,;:()]", sentence[:start])[-1]
         groups = [g for g in name_groups(clause) if not g <= skip]
         if not groups:
             continue
-        subject = _with_aliases(groups[-1])
+        subject = _with_aliases(groups[-1]) | ({a for w in groups[-1] for a in _stands_for(w)} if post else set())
         if not any(n in found_in(t) and subject & named for t, named in zip(spans, owners)):
             unbound.append(f"{n} ({' '.join(sorted(subject))})")
     return unbound
