@@ -89,7 +89,7 @@ def key_facts(sentence: str) -> set[str]:
 # A post stated as a fact ("Wang Yi is the President of China"), not a title before a name
 # ("President Xi", which names Xi): titles are no names, so the name check misses them, and
 # in a short sentence one wrong word barely moves the overlap score (that one scored 0.83).
-POST_WORDS = r"president|minister|spokes(?:man|woman|person)|chairman|ambassador|professor|director|head"
+POST_WORDS = r"president|minister|secretary|spokes(?:man|woman|person)|chairman|ambassador|professor|director|head"
 _POST = re.compile(rf"\b({POST_WORDS})\b(?![ \t]+(?-i:[A-Z]))", re.IGNORECASE)
 
 
