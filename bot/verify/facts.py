@@ -66,9 +66,9 @@ _TOGETHER = (re.compile(r"[A-Z][\w-]*[’']s\s+(?:[a-z][\w-]*\s+){1,2}[A-Z][\w-]
 # about the spokesman and need not name Putin. Only a person is described so (a post, a relation,
 # the people who serve someone: general English); what someone did or said ("Putin's decision",
 # "Psaki's remark") is still theirs, and an answer that never names them is about something else.
-_PERSON_NOUN = (rf"(?:{POST_WORDS}|predecessor|successor|daughter|son|wife|husband|father|mother|brother|sister|"
-                r"family|aide|adviser|advisor|deputy|envoy|ally|allies|counterpart|government|administration|"
-                r"regime|officials?|secretary|spokesm[ae]n|ministers|aides|advisers)")
+_PERSON_NOUN = (rf"(?:(?:{POST_WORDS}|predecessor|successor|daughter|son|wife|husband|father|mother|brother|"
+                r"sister|family|aide|adviser|advisor|deputy|envoy|ally|counterpart|government|administration|"
+                r"regime|official)s?|allies|spokesmen)")
 _DESCRIBES = re.compile(rf"(?P<owner>[A-Z][\w-]*)[’']s\s+(?:[a-z][\w-]*\s+){{0,2}}(?i:{_PERSON_NOUN})\b(?!\s+[A-Z])")
 # A name inside a phrase of time or circumstance ("Under Nazarbayev, which post …?", "after
 # Tokayev's appeal for help", "since the arrest of Massimov") sets when or why; the question is
@@ -81,7 +81,7 @@ _CIRCUMSTANCE = re.compile(rf"\b(?i:under|after|before|during|since|following|am
 def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
                    bodies: list[tuple[frozenset[str], ...]] = (), places: frozenset[str] = frozenset()) -> list[str]:
     """The people and bodies the question names (`actors`: each name the articles introduce with
-    a role, people.who_is_who, as a set of word stems; `bodies`: the corpus glossary's terms, see
+    a role, people.introduced_names, as a set of word stems; `bodies`: the corpus glossary's terms, see
     below) of which `text` names none, leaving out names that only set a time or circumstance
     and possessives describing someone unnamed ("Putin's spokesman"). Asked "What did
     Wang Yi say to Putin …?", an answer quoting Wang Yi on something else never mentions Putin: it
