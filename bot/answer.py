@@ -160,9 +160,9 @@ _AMOUNT_ASKED = re.compile(
 # English cardinals (the compounds, "sixty-three", are a tens word and a units word).
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-                 r"hundreds?|thousands?|millions?|billions?|dozens?")
+                 r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?")
 _AMOUNT = re.compile(
-    rf"\d|\b(?:{_NUMBER_WORDS}|scores of|half|third|quarter|majority|minority|"
+    rf"\d|\b(?:{_NUMBER_WORDS}|scores of|half|third|quarter|majority|minority|decades?|centur(?:y|ies)|"
     r"life (?:sentence|imprisonment|in prison)|death (?:sentence|penalty))\b",
     re.IGNORECASE)
 
@@ -238,8 +238,9 @@ MONEY = "money"
 # the Basic Multilingual Plane holds all but a few historic ones and is read in 25 ms, not 280),
 # an ISO code ("USD 5m") or a currency's name after the figure ("1.5 billion dollars").
 _SIGNS = "".join(re.escape(c) for c in map(chr, range(0x10000)) if unicodedata.category(c) == "Sc")
+_CURRENCY = r"(?:dollars?|euros?|pounds sterling|yuan|renminbi|yen|roubles?|rubles?|francs?|rupees?)\b"
 _SUM = re.compile(rf"[{_SIGNS}]\s?\d|\d[\d,.]*\s?[{_SIGNS}]|\b(?-i:[A-Z]{{3}})\s?\d|\d[\d,.]*\s?(?:[mb]n\s|(?:{_NUMBER_WORDS})\s)?"
-                  r"(?:dollars?|euros?|pounds sterling|yuan|renminbi|yen|roubles?|rubles?|francs?|rupees?)\b", re.IGNORECASE)
+                  rf"{_CURRENCY}|\b(?:{_NUMBER_WORDS})[\s-]{_CURRENCY}", re.IGNORECASE)  # "a trillion-dollar scheme"
 
 
 def measured_noun(question: str) -> str | None:

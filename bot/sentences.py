@@ -106,12 +106,18 @@ def content_stems(text: str) -> set[str]:
     return {_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
 
 
+# The words that give a claim to its source ("The Spectator mentions that …", "… quoted by the
+# WSJ"): the cited outlet's act of reporting, not part of what it reports.
+_ATTRIBUTING = set("mention mentions mentioned report reports reported quote quotes quoted write writes wrote "
+                   "note notes noted according".split())
+
+
 def overlap(sentence: str, support: str, known: str = "", idf: dict[str, float] | None = None) -> float:
     """Share of the sentence's content words (prefix-stemmed) found in the support, each word
     weighted by its rarity in the corpus (`idf`), so "China" and "Kazakhstan" alone carry
     little; words of `known` (the cited outlet and author, as in "The Spectator reported
     ...") are not counted."""
-    skip = set(words(known))
+    skip = set(words(known)) | _ATTRIBUTING
     content = {_stem(w) for w in words(sentence) if w not in STOPWORDS and w not in skip and len(w) > 2}
     if not content:
         return 0.0

@@ -20,7 +20,7 @@ from bot.answer import (
     wants_more,
 )
 from bot.cite import CLOSEST_MARGIN, Citer
-from bot.sentences import key_facts, sentence_spans
+from bot.sentences import key_facts, overlap, sentence_spans
 from bot.verify import OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, echoes
 from bot.verify.verdict import open_question
 from bot.verify.facts import missing_facts, unbound_facts, unnamed, unnamed_actors, unpaired_shares
@@ -470,9 +470,11 @@ def test_questions_not_after_an_amount(question):
 
 
 def test_an_amount_is_a_figure_a_number_word_or_a_sentence_without_a_number():
+    """A length of time in words ("a decade") is an amount too: "How long have experts argued?"."""
     for text in ("Putin sent 2,500 troops.", "Seven policemen died.", "Hundreds were killed.", "A third of the cities.",
                  "He received a life sentence.", "He faces the death penalty.", "Sixty attacks were foiled.",
-                 "Seventeen people died."):
+                 "Seventeen people died.", "For more than a decade, experts have debated it.",
+                 "It took two centuries."):
         assert states_amount(text), text
     for text in ("Karim Massimov was arrested for treason. [1][2]", "The figure was not confirmed."):
         assert not states_amount(text), text
@@ -742,6 +744,8 @@ def test_a_figure_of_another_kind_does_not_answer_a_measure_question(bot):
     assert not names_measure("Trade reached 21 billion in 2020, and 3 more.", "money", alike)
     for sum_ in ("a US$280 million logistics hub", "insured losses of £47m", "€1.5bn", "USD 40 million", "2 billion dollars", "100 million yuan"):
         assert names_measure(f"It was {sum_}.", "money", alike), sum_
+    assert names_measure("Xi made Kazakhstan a node of the trillion-dollar Belt and Road Initiative.", "money", alike)
+    assert not names_measure("The dollar fell against the yuan.", "money", alike)  # a currency named, no sum
 
 
 def test_a_caption_is_cited_as_the_sentence_that_holds_it_and_goes_on(bot):
@@ -764,3 +768,12 @@ def test_a_caption_is_cited_as_the_sentence_that_holds_it_and_goes_on(bot):
     assert s.supported
     quotes = [c.all_citations()[n - 1].quote for n in s.citations]
     assert any("according to 2019 estimates from the Carnegie Moscow Center" in q for q in quotes), quotes
+
+
+def test_the_words_giving_a_claim_to_its_source_are_not_its_content():
+    """"Xinhua is the state-run Xinhua News Agency quoted by The Wall Street Journal." (0.55 before)."""
+    source = "Xi offered verbal support, according to China’s state-run Xinhua News Agency on Friday."
+    assert overlap("Xinhua is the state-run Xinhua News Agency quoted by The Wall Street Journal.", source,
+                   "The Wall Street Journal") == 1.0
+    assert overlap("The Spectator mentions that Xinhua is state-run.", source, "The Spectator") == 1.0
+    assert overlap("Xinhua is a private agency.", source) < 1.0
