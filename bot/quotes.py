@@ -15,7 +15,7 @@ from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
 from .sentences import antecedent, ends_sentence, overlap, quote, sentence_spans
-from .speakers import asked_speaker, statements
+from .speakers import asked_speaker, speaker_before, statements
 from .verify import is_verdict
 
 
@@ -75,8 +75,10 @@ def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[
             continue
         lead = ""
         # A sentence pointing back follows the one it points to, quoted before it unless the
-        # answer quotes it already (a repeat is worse than a reference a few lines up).
-        if (before := antecedent(articles[c.article_id].text, c.start)) and \
+        # answer quotes it already (a repeat is worse than a reference a few lines up); so does
+        # a quotation that does not say whose it is, after the sentence naming its speaker.
+        text = articles[c.article_id].text
+        if (before := antecedent(text, c.start) or speaker_before(text, c.start)) and \
                 (c.article_id, *before) not in (line if stand_alone else quoted):
             quoted.append((c.article_id, *before))
             line.append((c.article_id, *before))

@@ -16,7 +16,7 @@ from . import lexicon
 from .cite import Citation, CitedSentence
 from .corpus import Article
 from .glossary import RESTATED
-from .sentences import name_groups, overlap, sentence_spans, words
+from .sentences import name_groups, overlap, previous_sentence, sentence_spans, words
 from .verify.owners import SPEECH_VERBS
 
 # "What did X say …", "How did he view …", "Does Sergey Radchenko expect …": the question asks
@@ -60,6 +60,22 @@ def _left_open(sentence: str) -> bool:
     """A sentence that opens a quotation and does not close it: the next sentence goes on with it."""
     s = sentence.strip()
     return _opens_quote(s) and "”" not in s and not s.endswith(_OPENS) and s.count('"') < 2
+
+
+def speaker_before(text: str, start: int) -> tuple[int, int] | None:
+    """The article sentence before the one at `start` when that one is a quotation that does not
+    say whose it is and the sentence before gives words to someone by name: "“China maintains a
+    positive public record for its peacekeeping activities." goes on from "“…,” said Courtney
+    Fung, associate professor at Macquarie University." Quoted alone, with only the outlet's name
+    before it, the words would read as the outlet's own."""
+    at = next(((s, e) for s, e in sentence_spans(text) if s <= start < e), None)
+    if at is None or not _opens_quote(said := text[at[0]:at[1]]) or _SPEECH_WORD.search(said):
+        return None
+    before = previous_sentence(text, at[0])
+    if before and _SPEECH_WORD.search(prev := text[before[0]:before[1]]) and \
+            any(g - lexicon.current().not_speakers for g in name_groups(prev)):
+        return before
+    return None
 
 
 def statement_of(text: str, start: int, end: int, who: set[str]) -> tuple[int, int] | None:

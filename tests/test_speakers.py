@@ -7,7 +7,7 @@ import pytest
 from bot.corpus import load_corpus
 from bot.settings import ROOT
 from bot.cite import Citation, CitedSentence
-from bot.speakers import asked_speaker, statement_of, statements
+from bot.speakers import asked_speaker, speaker_before, statement_of, statements
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,13 @@ def test_each_cited_statement_is_quoted_once_unless_the_answer_says_it_already(a
     for x in answer[2:]:
         x.supported = False
     assert statements({"raffaello", "pantucci"}, answer, [psaki, pantucci], articles) == []
+
+
+def test_a_quotation_that_does_not_say_whose_it_is_gets_the_sentence_naming_its_speaker(articles):
+    """Quoted with only the outlet before it, Fung's words would read as the FT's own."""
+    ft = articles["ft-beijing-reluctance"].text
+    at = ft.index("“China maintains a positive public record")
+    before = speaker_before(ft, at)
+    assert before and "said Courtney Fung" in ft[before[0]:before[1]]
+    assert speaker_before(ft, ft.index("“China’s peacekeeping experience informs")) is None  # names her itself
+    assert speaker_before(ft, ft.index("For more than a decade")) is None  # no quotation
