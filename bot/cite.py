@@ -27,6 +27,7 @@ from .sentences import (
     key_facts,
     opening_name,
     overlap,
+    previous_sentence,
     sentence_spans,
     words,
 )
@@ -231,9 +232,21 @@ class Citer:
         Putin's 2,500 troops, which do not answer "How many soldiers did Armenia send?".
         """
         fits = [x for x in dropped if x.nearest and x.score >= self.floor - CLOSEST_MARGIN and not x.supported
-                and not ({RESTATES_QUESTION} | NOT_ADDED) & set(x.missing)
-                and not unnamed(self.question, x.nearest.text)]
-        return max(fits, key=lambda x: x.score).nearest if fits else None
+                and not ({RESTATES_QUESTION} | NOT_ADDED) & set(x.missing)]
+        # A sentence naming all the question names itself comes first; one that names some only
+        # in its outlet or the sentence before it ("Tokayev pounced. The Kazakhstan cabinet …
+        # was sacked.") is the next best, as a reader takes it in context.
+        for named in (lambda span: span.text, self._as_read):
+            if tier := [x for x in fits if not unnamed(self.question, named(x.nearest))]:
+                return max(tier, key=lambda x: x.score).nearest
+        return None
+
+    def _as_read(self, span: Span) -> str:
+        """A quote as the reader takes it: with its outlet and author (shown before it) and the
+        article sentence before it ("Tokayev pounced. The Kazakhstan cabinet … was sacked.")."""
+        art = self.articles[span.article_id]
+        before = previous_sentence(art.text, span.start)
+        return " ".join([art.outlet, art.author or "", art.text[before[0]:before[1]] if before else "", span.text])
 
     def _known(self, idx: list[int]) -> str:
         arts = {self.articles[self.spans[i].article_id] for i in idx}

@@ -496,6 +496,15 @@ def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):
     assert not verdict.supported and c.closest_source([verdict]) is None
 
 
+def test_the_closest_source_may_name_the_question_s_people_in_the_sentence_before(bot):
+    """"The Kazakhstan cabinet, hand-picked by Nazarbayev, was sacked." follows "… Tokayev
+    pounced.": read in its context it names the Tokayev the question asks about (dev people-48)."""
+    c = _citer_for(bot, "Once Tokayev turned on the former president, what happened to the cabinet the old man had chosen?")
+    dropped = c.cite("The cabinet of the old man was sacked.")
+    assert not dropped.supported and "cabinet, hand-picked" in dropped.nearest.text
+    assert c.closest_source([dropped]).text.startswith("The Kazakhstan cabinet")
+
+
 def test_the_closest_source_may_match_a_little_under_the_support_floor(bot):
     """The quote shows the article's sentence, not the model's words (see CLOSEST_MARGIN): a
     dropped sentence scoring just under the floor still points at it; one far under does not."""
