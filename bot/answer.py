@@ -326,6 +326,7 @@ def _held_back(buffer: str) -> int:
 
 
 UNFINISHED = "(unfinished: the generation was cut)"
+MAX_SENTENCES = 5  # of one generation: prompts/system.txt asks for 2 to 4, one more is slack
 
 
 def _said_key(text: str) -> str:
@@ -410,6 +411,12 @@ class Generation:
             # A small model can fall into a loop; stop once its last words repeat verbatim.
             if len(self.text) > 160 and self.text[-60:] in self.text[:-60]:
                 self.looped = self.cut = True
+                break
+            # Or copy a passage on, sentence after sentence, long after the answer (eleven of
+            # them to "Who gave that figure?"): the prompt asks for 2 to 4; stop once a sentence
+            # past MAX_SENTENCES begins (its start is then a fragment, not cited).
+            if delta.strip() and len(sentence_spans(self.text)) > MAX_SENTENCES:
+                self.cut = True
                 break
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .sentences import name_groups, sentence_spans, spelled_out, words
+from .sentences import STOPWORDS, name_groups, sentence_spans, spelled_out, words
 
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,60}?\b(?:instructions?|rules?|prompts?|guidelines|articles?|sources?|restrictions)\b"
@@ -44,11 +44,20 @@ _FOLLOW_UP = re.compile(
 )
 
 
+# "What did the first one say …?", "the second", "the last one": a pick from a list said before.
+_ORDINAL_PICK = re.compile(r"\bthe\s+(?:first|second|third|fourth|last|latter|former|other)(?:\s+one)?\b(?!\s+(?:time|of)\b)",
+                           re.IGNORECASE)
+
+
 def is_follow_up(question: str) -> bool:
     """Does the question lean on the conversation ("And how did China react to that?")?
     A self-contained question is not rewritten: the rewrite costs an LLM call and can only
-    drift from what was asked."""
-    return bool(_FOLLOW_UP.search(question))
+    drift from what was asked. A question of question words alone ("Why?", "Since when?",
+    "How many?") leans on it too: there is nothing else to ask about."""
+    if _FOLLOW_UP.search(question) or _ORDINAL_PICK.search(question):
+        return True
+    content = [w for w in re.findall(r"[\w’'-]+", question.lower()) if w not in _QUESTION_WORDS and w not in STOPWORDS]
+    return not content
 
 
 def split_instructions(question: str) -> tuple[str, list[str]]:

@@ -25,6 +25,11 @@ def test_instructions_are_stripped(question, kept):
     ("What about Russia?", True),
     ("What triggered the protests in Kazakhstan?", False),
     ("What did Russia and the CSTO do?", False),
+    ("Why?", True),  # question words alone: nothing to ask about but the conversation
+    ("Since when?", True),
+    ("What did the first one say about the Russians?", True),  # a pick from a list said before
+    ("When was the first time China faced unrest there?", True),  # "there"
+    ("Why did China stay out of Kazakhstan?", False),
 ])
 def test_follow_ups_are_recognised(question, expected):
     assert is_follow_up(question) is expected

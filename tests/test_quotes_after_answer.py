@@ -108,6 +108,20 @@ def test_a_looping_answer_keeps_neither_the_repeat_nor_the_cut_off_fragment(sett
     assert len(answer.citations) == 1, answer.citations
 
 
+@STYLES
+def test_an_answer_copying_a_passage_on_stops_after_max_sentences(settings, style):
+    """Seen on dev (followup-30): asked "Who gave that figure?", the 1.5B model copied a Spectator
+    paragraph on, eleven sentences. Generation stops once a sixth begins; its start is left out."""
+    from bot.answer import MAX_SENTENCES
+    paragraph = ("The Kazakh uprising is over. Life is returning to normal. Banks have reopened. Salaries and pensions "
+                 "are being paid. The internet is up and running again. Almaty airport is expected to reopen today. "
+                 "Some 164 civilians were killed.")
+    answer = _ask(settings, "What happened in Almaty after the unrest?", paragraph, answer_style=style)
+    written = [s.said or s.text for s in answer.sentences if s.supported and (s.said or s.text) in paragraph]
+    assert len(written) == MAX_SENTENCES and "reopen today" not in answer.text, answer.text
+    assert all("Almaty airport is expected to reopen today.".startswith(f) for f in answer.left_out), answer.left_out
+
+
 # --- the parts, without the model --------------------------------------------------------------
 
 
