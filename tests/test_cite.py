@@ -541,6 +541,9 @@ def test_an_answer_must_mention_the_people_and_bodies_the_question_names():
     # ... but what someone did or said is still theirs: an answer never naming them is about something else.
     assert unnamed_actors("What did Wang Yi say about Putin's decision to send troops?", "Wang Yi said Beijing was ready.",
                           actors) == ["Putin"]
+    # An answer naming the thing is about it: whose it was is the question's premise.
+    assert unnamed_actors("How did Tokayev break with Nazarbayev's playbook?", "Tokayev refused to follow the prescribed playbook.",
+                          actors + [frozenset({"tokaye"})]) == []
     # A name that only sets the time or circumstance: the question is about someone else.
     assert unnamed_actors("Under Nazarbayev, which post did Karim Massimov hold?", "Massimov was prime minister.", actors) == []
     assert unnamed_actors("What did Wang Yi say after Putin's decision?", "Wang Yi said Beijing was ready.", actors) == []

@@ -65,11 +65,15 @@ _TOGETHER = (re.compile(r"[A-Z][\w-]*[’']s\s+(?:[a-z][\w-]*\s+){1,2}[A-Z][\w-]
 # A possessive that describes someone unnamed ("What did Putin's spokesman say?"): the answer is
 # about the spokesman and need not name Putin. Only a person is described so (a post, a relation,
 # the people who serve someone: general English); what someone did or said ("Putin's decision",
-# "Psaki's remark") is still theirs, and an answer that never names them is about something else.
+# "Psaki's remark") is still theirs, and an answer that never names them nor the thing is about
+# something else. An answer naming the thing is about it ("How did Tokayev break with
+# Nazarbayev's playbook?" answered by "Tokayev refused to follow the prescribed playbook."):
+# whose it was is the question's premise (_OWNED).
 _PERSON_NOUN = (rf"(?:(?:{POST_WORDS}|predecessor|successor|daughter|son|wife|husband|father|mother|brother|"
                 r"sister|family|aide|adviser|advisor|deputy|envoy|ally|counterpart|government|administration|"
                 r"regime|official)s?|allies|spokesmen)")
 _DESCRIBES = re.compile(rf"(?P<owner>[A-Z][\w-]*)[’']s\s+(?:[a-z][\w-]*\s+){{0,2}}(?i:{_PERSON_NOUN})\b(?!\s+[A-Z])")
+_OWNED = re.compile(r"(?P<owner>[A-Z][\w-]*)[’']s\s+(?P<thing>[a-z][\w-]*)\b(?!\s+[A-Z])")
 # A name inside a phrase of time or circumstance ("Under Nazarbayev, which post …?", "after
 # Tokayev's appeal for help", "since the arrest of Massimov") sets when or why; the question is
 # about someone else, and the sentence that answers need not name it.
@@ -115,6 +119,7 @@ def unnamed_actors(question: str, text: str, actors: list[frozenset[str]],
 
     describing = {_stem(w) for rx, group in ((_DESCRIBES, "owner"), (_CIRCUMSTANCE, "name"))
                   for m in rx.finditer(question) for w in words(m[group])}
+    describing |= {_stem(w) for m in _OWNED.finditer(question) if _stem(m["thing"]) in have for w in words(m["owner"])}
     groups = [g - STOPWORDS for g in name_groups(question)]
     missing = [g for g in groups if g and missing_from_text(g) and not {_stem(w) for w in g} <= describing]
     for rx in _TOGETHER:
