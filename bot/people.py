@@ -23,6 +23,7 @@ Nazarbayev in 2013.") and introduces no one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import lexicon
@@ -139,11 +140,20 @@ def _mentions(intro: Introduction, tokens: list[list[str]]) -> int:
     return n
 
 
+def _all_introductions(articles: dict[str, Article], usable=lambda text: True) -> Iterator[Introduction]:
+    """Every introduction in every whole sentence of the articles that `usable` accepts, in order."""
+    for a in articles.values():
+        for s, e in sentence_spans(a.text):
+            text = a.text[s:e]
+            if ends_sentence(text) and usable(text):
+                for name, role, strong in introductions(text):
+                    yield Introduction(name, role, a.id, s, e, strong)
+
+
 def introduced_names(articles: dict[str, Article]) -> set[str]:
     """Every name the articles introduce with a role, once each. Two people who share a last word
     are two ("Wang Yi", "Shen Yi"), where who_is_who keeps one entry per `key` for the briefing."""
-    return {name for a in articles.values() for s, e in sentence_spans(a.text)
-            if ends_sentence(text := a.text[s:e]) for name, _, _ in introductions(text)}
+    return {i.name for i in _all_introductions(articles)}
 
 
 def who_is_who(articles: dict[str, Article], usable=lambda text: True) -> list[Introduction]:
@@ -151,15 +161,10 @@ def who_is_who(articles: dict[str, Article], usable=lambda text: True) -> list[I
     (an apposition or copula before a title; then the earliest), most mentioned first; only
     sentences `usable` accepts (the briefing: none opening with "He" or "This")."""
     best: dict[str, Introduction] = {}
-    for a in articles.values():
-        for s, e in sentence_spans(a.text):
-            text = a.text[s:e]
-            if not ends_sentence(text) or not usable(text):
-                continue
-            for name, role, strong in introductions(text):
-                k = key(name)
-                if k not in best or (strong and not best[k].strong):
-                    best[k] = Introduction(name, role, a.id, s, e, strong)
+    for i in _all_introductions(articles, usable):
+        k = key(i.name)
+        if k not in best or (i.strong and not best[k].strong):
+            best[k] = i
     tokens = [re.findall(r"[\w’'-]+", a.text) for a in articles.values()]
     count = {k: _mentions(i, tokens) for k, i in best.items()}
     return sorted(best.values(), key=lambda i: -count[key(i.name)])
