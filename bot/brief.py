@@ -190,8 +190,8 @@ class Briefer:
         found = people.who_is_who(self.bot.articles, usable=lambda text: not refers_back(text))
         # Someone introduced only in a sentence pointing back ("This has led analysts such as
         # Sergey Radchenko, an expert on …") comes last, that sentence after the one it points to.
-        known = {people.key(i.name) for i in found}
-        found += [i for i in people.who_is_who(self.bot.articles, usable=refers_back) if people.key(i.name) not in known]
+        found += [i for i in people.who_is_who(self.bot.articles, usable=refers_back)
+                  if not any(people.same_person(i.name, f.name) for f in found)]
         for intro in found:
             names = [intro.name]
             if any(people.introduces(line.text, names) for line in lines + out) or \

@@ -45,7 +45,7 @@ _FOLLOW_UP = re.compile(
 
 
 # "What did the first one say …?", "the second", "the last one": a pick from a list said before.
-_ORDINAL_PICK = re.compile(r"\bthe\s+(?:first|second|third|fourth|last|latter|former|other)(?:\s+one)?\b(?!\s+(?:time|of)\b)",
+_ORDINAL_PICK = re.compile(r"\bthe\s+(?:first|second|third|fourth|last)(?:\s+one)?\b(?!\s+(?:time|of)\b)",
                            re.IGNORECASE)
 
 

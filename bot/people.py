@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from . import lexicon
 from .corpus import Article
@@ -113,16 +114,30 @@ def introductions(text: str, loose: bool = False) -> list[tuple[str, str, bool]]
 
 
 def introduces(text: str, names: list[str]) -> bool:
-    """Does `text` state the role of one of `names` (an apposition, a copula or a title)? A name
-    is known by its last word: "Wang Yi" introduced does not introduce Wang Wenbin."""
-    mine = {words(n)[-1] for n in names if words(n)}
-    return any(key(name) in mine for name, _, _ in introductions(text, loose=True))
+    """Does `text` state the role of one of `names` (an apposition, a copula or a title)?
+    "Wang Yi" introduced introduces neither Wang Wenbin nor Shen Yi (see same_person)."""
+    return any(same_person(name, n) for name, _, _ in introductions(text, loose=True) for n in names)
 
 
 def key(name: str) -> str:
     """The word a person is referred to by after their introduction: the last one, as the
     verifier folds spellings ("Tokaev" and "Tokayev" are one person)."""
     return words(name)[-1]
+
+
+SPELLING = 0.8  # "Kasym-Jomart" / "Kassym-Jomart" 0.96; "Wang" / "Shen" 0.0
+
+
+def same_person(a: str, b: str) -> bool:
+    """Are two full names one person's? The same last word (spellings folded as the verifier
+    folds them) and the same first names, or one spelt differently ("Kasym-Jomart Tokaev",
+    "Kassym-Jomart Tokayev"). The last word alone is not enough: a Chinese name puts the
+    family name first, so "Wang Yi" and "Shen Yi" share only their given name."""
+    wa, wb = words(a), words(b)
+    if not wa or not wb or wa[-1] != wb[-1]:
+        return False
+    fa, fb = " ".join(wa[:-1]), " ".join(wb[:-1])
+    return not fa or not fb or SequenceMatcher(None, fa, fb).ratio() >= SPELLING
 
 
 def _mentions(intro: Introduction, tokens: list[list[str]]) -> int:
@@ -151,8 +166,8 @@ def _all_introductions(articles: dict[str, Article], usable=lambda text: True) -
 
 
 def introduced_names(articles: dict[str, Article]) -> set[str]:
-    """Every name the articles introduce with a role, once each. Two people who share a last word
-    are two ("Wang Yi", "Shen Yi"), where who_is_who keeps one entry per `key` for the briefing."""
+    """Every name the articles introduce with a role, once each, as written (the people check
+    matches a question's name against each; spellings of one person are all kept)."""
     return {i.name for i in _all_introductions(articles)}
 
 
@@ -160,11 +175,13 @@ def who_is_who(articles: dict[str, Article], usable=lambda text: True) -> list[I
     """Each person introduced with a role somewhere in the articles, once, by their best sentence
     (an apposition or copula before a title; then the earliest), most mentioned first; only
     sentences `usable` accepts (the briefing: none opening with "He" or "This")."""
-    best: dict[str, Introduction] = {}
+    best: list[Introduction] = []  # one per person (same_person), in order of first introduction
     for i in _all_introductions(articles, usable):
-        k = key(i.name)
-        if k not in best or (i.strong and not best[k].strong):
+        k = next((n for n, b in enumerate(best) if same_person(b.name, i.name)), None)
+        if k is None:
+            best.append(i)
+        elif i.strong and not best[k].strong:
             best[k] = i
     tokens = [re.findall(r"[\w’'-]+", a.text) for a in articles.values()]
-    count = {k: _mentions(i, tokens) for k, i in best.items()}
-    return sorted(best.values(), key=lambda i: -count[key(i.name)])
+    count = [_mentions(i, tokens) for i in best]
+    return [best[n] for n in sorted(range(len(best)), key=lambda n: -count[n])]
