@@ -250,7 +250,8 @@ class Citer:
 
     def _known(self, idx: list[int]) -> str:
         arts = {self.articles[self.spans[i].article_id] for i in idx}
-        return " ".join(f"{a.outlet} {a.author or ''}" for a in arts)
+        # each name on its own, so that its initials are read apart ("FT", not "FT" + the author's)
+        return ". ".join(f"{a.outlet}. {a.author or ''}" for a in arts)
 
     def _number(self, span: Span) -> int:
         if span not in self.citations:

@@ -143,7 +143,12 @@ def _initials(text: str) -> set[str]:
     """Acronyms `text` spells out: the initials of its name runs ("Collective Security Treaty
     Organization" → "csto") and the general abbreviations one of whose phrases it has ("chief
     executive" → "ceo", bot/assets/abbreviations.yaml)."""
-    found = {"".join(w[0] for w in _WORD.findall(m.group()) if w[0].isupper()).lower() for m in _NAME_RUN.finditer(text)}
+    found = set()
+    for m in _NAME_RUN.finditer(text):
+        caps = [w for w in _WORD.findall(m.group()) if w[0].isupper()]
+        found.add("".join(w[0] for w in caps).lower())
+        if len(caps) > 2 and caps[0].lower() in ("the", "a", "an"):  # "The Wall Street Journal" -> "wsj"
+            found.add("".join(w[0] for w in caps[1:]).lower())
     return found | spelled_out(text)
 
 

@@ -104,3 +104,21 @@ def test_a_place_given_as_the_setting_of_what_was_asked_needs_no_citing():
     assert setting("Brannock flooded because the storm dropped 142 mm of rain.", asked, titles) == []  # an actor
     assert setting("The storm in Brannock was severe.", asked, titles) == []  # not the thing asked about
     assert setting("The flood was worst in Brannock.", asked, titles) == []  # "in" after a word that was not asked
+
+
+def test_initials_name_what_their_words_name():
+    """"The US" owns the figure "the United States" has; "the FT" / "the WSJ" are the cited
+    outlets (a name run's leading "The" is no initial)."""
+    from bot.sentences import _initials
+    from bot.verify.facts import missing_facts
+
+    assert {"wsj", "ft"} <= _initials("The Wall Street Journal. Financial Times")
+    cited = ["Chinese companies account for around 17% of the oil and US companies for 30%, according to 2019 estimates.",
+             "In 2020, Kazakhstan's trade with China was $21 billion and $2 billion with the United States."]
+    assert unbound_facts("The figures for the oil and for the trade with the US are from 2019 and 2020.", cited) == []
+    assert unbound_facts("The trade with the US was counted in 2020.", ["In 2020, trade with China was $21 billion.", "The US is far."]) != []
+    support = "Beijing last month pledged to help train police in the Solomon Islands."
+    for outlet, claim in (("Financial Times. Henry Foy", "The FT says Beijing pledged to help train police in the Solomon Islands."),
+                          ("The Wall Street Journal. ", "The WSJ says Beijing pledged to help train police in the Solomon Islands.")):
+        assert missing_facts(claim, support, outlet) == []
+    assert missing_facts("The FT says Beijing pledged to help train police in the Solomon Islands.", support, "The Spectator. Francis Pike") == ["ft"]

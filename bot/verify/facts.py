@@ -34,7 +34,7 @@ def missing_facts(sentence: str, support: str, known: str = "") -> list[str]:
     # A hyphenated word's parts: the capitalised part of "Hizb ut-Tahrir" is a name of its own.
     have |= {part for w in have if "-" in w for part in w.split("-") if part}
     stems = {_stem(w) for w in have}
-    extra = set(words(known))
+    extra = set(words(known)) | _initials(known)  # "the FT says" for the Financial Times
 
     def present(w: str) -> bool:
         return w in have or w in extra or (not w.isdigit() and len(w) > 3 and _stem(w) in stems)
@@ -222,7 +222,9 @@ def unbound_facts(sentence: str, spans: list[str], known: str = "", before: list
     skip = set(words(known))
     before = before or [""] * len(spans)
     # the words naming whom each cited sentence is about: its own names, else its context's
-    owners = [set(words(t)) if [g for g in name_groups(t) if not g <= skip] else set(words(t)) | set(words(b))
+    # (with the initials of their names: "the US" owns what "the United States" does)
+    owners = [set(words(t)) | _initials(t) if [g for g in name_groups(t) if not g <= skip]
+              else set(words(t)) | set(words(b)) | _initials(t) | _initials(b)
               for t, b in zip(spans, before)]
     unbound = []
     facts = [(m.start(), m.group().replace(",", "").rstrip("."), numbers, False) for m in _NUM.finditer(sentence)]
