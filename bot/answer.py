@@ -167,10 +167,21 @@ _AMOUNT = re.compile(
     re.IGNORECASE)
 
 
+# "Of the 19 cities that saw violence, how many …?": the group counted is named before the question.
+_OF_GROUP = re.compile(r"^\s*(?:and\s+)?of\s+(?:the|these|those|all)\s+(?P<group>[^,?]{1,80}),\s*(?=how\s+(?:many|much)\b)",
+                       re.IGNORECASE)
+
+
+def _without_group(question: str) -> tuple[str, str]:
+    """(the question from its "how many/much" on, the group named before it or "")."""
+    m = _OF_GROUP.match(question)
+    return (question[m.end():], m["group"]) if m else (question, "")
+
+
 def asks_amount(question: str) -> bool:
     """Is `question` after an amount ("How many soldiers …?", "What share of …?", "What prison
     sentence did he receive?"), so that an answer without one does not answer it?"""
-    return bool(_AMOUNT_ASKED.match(question))
+    return bool(_AMOUNT_ASKED.match(_without_group(question)[0]))
 
 
 def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool:
@@ -212,13 +223,16 @@ ALIKE = 0.65
 def counted_noun(question: str) -> str | None:
     """The thing a "How many …?" question counts ("militants" in "How many foreign militants
     were arrested?"), lower-cased; None for other questions or when no plural is found."""
+    question, group = _without_group(question)
     m = _HOW_MANY.match(question)
     if not m:
         return None
-    for w in re.findall(r"[A-Za-z][\w'’-]*", m[1])[:4]:
-        w = w.lower()
-        if w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith("ss") and w not in _NOT_PLURAL):
-            return w
+    # the plural after "how many", else the group's ("Of the 19 cities …, how many were …?")
+    for part in (re.findall(r"[A-Za-z][\w'’-]*", m[1])[:4], re.findall(r"[A-Za-z][\w'’-]*", group)):
+        for w in part:
+            w = w.lower()
+            if w in _IRREGULAR_PLURALS or (len(w) > 3 and w.endswith("s") and not w.endswith("ss") and w not in _NOT_PLURAL):
+                return w
     return None
 
 

@@ -46,6 +46,7 @@ from .corpus import load_corpus
 from .embeddings import VECTORS_FILE, MiniLMEmbedding, SentenceVectors
 from .guard import (
     asked_question,
+    asking_sentences,
     asks_opinion,
     is_follow_up,
     is_instruction,
@@ -348,7 +349,9 @@ class Bot:
             art = self.articles.get(c.article_id)
             if c.n in cited and art is not None and (span := previous_sentence(art.text, c.start)):
                 shown += " " + art.text[span[0]:span[1]]
-        if missing := unnamed_actors(turn.question, shown, self.actors, self.bodies, lexicon.cities()):
+        # Only the sentences that ask (less any instructions): a sentence setting the scene may
+        # name someone the answer is not about.
+        if missing := unnamed_actors(asking_sentences(asked_question(turn.question)), shown, self.actors, self.bodies, lexicon.cities()):
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "unnamed", names=" or ".join(missing))
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts

@@ -108,6 +108,15 @@ def split_instructions(question: str) -> tuple[str, list[str]]:
 _ASKING = re.compile(r"\?\s*$|^\s*(?:%s|summari[sz]e|compare|outline|what's|who's|where's)\b" % "|".join(sorted(_QUESTION_WORDS)), re.IGNORECASE)
 
 
+def asking_sentences(question: str) -> str:
+    """The sentences of `question` that ask (a question mark, or a question word first), or all
+    of it when none does. "Xi wasn't the only leader warning about a colour revolution. In The
+    Spectator's piece, who vowed …?": the first sentence sets the scene, the second asks."""
+    spans = [question[s:e].strip() for s, e in sentence_spans(question)]
+    asking = [t for t in spans if _ASKING.search(t)]
+    return " ".join(asking) if asking else question
+
+
 def asked_question(question: str) -> str:
     """The question to answer: `question` without the sentences addressed to the assistant, or
     "" when what is left of a message that had such sentences is no question but their task

@@ -706,6 +706,7 @@ def test_an_added_fact_sharing_the_questions_words_is_on_it(bot):
     ("How many people were killed?", "people"),
     ("How many of the protesters were women?", "protesters"),
     ("How many died?", None),  # nothing named: any amount answers it
+    ("Of the 19 Kazakh cities that saw violence, how many were close to Xinjiang?", "cities"),  # the group before it
     ("How much did the hub cost?", None),
     ("Who sent troops?", None),
 ])

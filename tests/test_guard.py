@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.guard import asked_question, asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
+from bot.guard import asked_question, asking_sentences, asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
 
 
 @pytest.mark.parametrize("question,kept", [
@@ -137,3 +137,13 @@ def test_reply_demands_are_only_looked_for_in_questions():
     for sentence in ("The drill was a role-play exercise for the border guards.",
                      "In one word, the mood in Almaty was fear.", "Officials said they would drop the charges."):
         assert not is_instruction(sentence) and without_instructions(sentence) == sentence
+
+
+@pytest.mark.parametrize("question,asking", [
+    ("Xi wasn't the only one. In The Spectator's piece, who vowed to stop it?", "In The Spectator's piece, who vowed to stop it?"),
+    ("I was told Putin said so. Tell me when he said it.", "Tell me when he said it."),
+    ("Who sent troops to Kazakhstan?", "Who sent troops to Kazakhstan?"),
+    ("Putin sent troops.", "Putin sent troops."),  # nothing asks: all of it
+])
+def test_the_sentences_that_ask(question, asking):
+    assert asking_sentences(question) == asking

@@ -86,3 +86,12 @@ def test_common_names_leave_the_fused_ranking_alone(bot):
     q = "What did Putin and Xi Jinping say about Kazakhstan?"
     fused = [n.node.node_id for n, _ in rrf([r.dense.retrieve(QueryBundle(q)), r.sparse.retrieve(QueryBundle(q))])]
     assert [p.node_id for p in r.retrieve(q).passages] == fused[: r.settings.top_k]
+
+
+def test_a_question_naming_someone_only_the_articles_name_is_covered(bot):
+    """MiniLM knows no names: "What does Courtney Fung do?" is 0.12 from every chunk, under the
+    floor, yet the one chunk naming her answers it. Off-topic questions stay under the floor."""
+    r = bot.retriever.retrieve("What does Courtney Fung do?")
+    assert r.best_dense < bot.settings.relevance_floor and r.covered
+    assert "Courtney Fung" in r.passages[0].text
+    assert not bot.retriever.retrieve("What does Greta Thunberg do?").covered
