@@ -52,8 +52,13 @@ def _attributed(sentence: str, who: set[str]) -> bool:
     return bool(_SPEECH_WORD.search(sentence)) and bool(who & set(words(sentence)))
 
 
+# A quotation may open after a linking word: "But “the fact that they gave each other …”" goes on
+# from "“…,” said Mr. Radchenko" as much as a sentence opening with the quotation mark does.
+_LINK = re.compile(r"^\s*(?:but|and|yet|still|so|however|instead|indeed|moreover|meanwhile),?\s+(?=[“\"])", re.IGNORECASE)
+
+
 def _opens_quote(sentence: str) -> bool:
-    return sentence.lstrip().startswith(_OPENS)
+    return _LINK.sub("", sentence).lstrip().startswith(_OPENS)
 
 
 def _left_open(sentence: str) -> bool:

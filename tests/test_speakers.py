@@ -108,3 +108,14 @@ def test_a_quotation_that_does_not_say_whose_it_is_gets_the_sentence_naming_its_
     assert before and "said Courtney Fung" in ft[before[0]:before[1]]
     assert speaker_before(ft, ft.index("“China’s peacekeeping experience informs")) is None  # names her itself
     assert speaker_before(ft, ft.index("For more than a decade")) is None  # no quotation
+
+
+def test_a_quotation_opening_after_a_linking_word_reads_on_from_its_speaker():
+    """"But “the fact that …”" after "“…,” said Mr. Radchenko": quoted alone, the words would read as
+    the outlet's own, as a sentence opening with the quotation mark would."""
+    text = ("“People have been predicting the collapse of ties for 20 years,” said Mr. Radchenko of Johns Hopkins. "
+            "But “the fact that they gave each other freedom to maneuver served to strengthen their relationship.”")
+    start = text.index("But")
+    span = speaker_before(text, start)
+    assert span and text[span[0]:span[1]].startswith("“People") and "Radchenko" in text[span[0]:span[1]]
+    assert speaker_before("Mr. Radchenko said the ties held. But the fact is they did.", 34) is None
