@@ -107,6 +107,7 @@ class Turn:
     backend: str = "none"  # no model is consulted for refusals decided before generation
     model: str = "none"
     passages: list = field(default_factory=list)  # the retrieved passages (for Answer.related)
+    asked: str = ""  # the question less its instructions (guard.asked_question)
 
 
 class Bot:
@@ -208,7 +209,7 @@ class Bot:
         the answer -> refuse or finish."""
         turn = Turn(clean_question(question))
         lexicon.use(self.lexicon)  # this corpus's names, should another Bot have set its own
-        asked = asked_question(turn.question)
+        asked = turn.asked = asked_question(turn.question)
         if not asked or asks_opinion(asked):  # guard: no model is consulted for these
             yield self._done(turn, [], [], "instructions" if not asked else "opinion")
             return
@@ -351,7 +352,7 @@ class Bot:
                 shown += " " + art.text[span[0]:span[1]]
         # Only the sentences that ask (less any instructions): a sentence setting the scene may
         # name someone the answer is not about.
-        if missing := unnamed_actors(asking_sentences(asked_question(turn.question)), shown, self.actors, self.bodies, lexicon.cities()):
+        if missing := unnamed_actors(asking_sentences(turn.asked), shown, self.actors, self.bodies, lexicon.cities()):
             return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "unnamed", names=" or ".join(missing))
         done = self._done(turn, sentences, citer.all_citations())
         done.answer.conflicts = conflicts

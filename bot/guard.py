@@ -4,8 +4,7 @@ A 1.5B model follows instructions embedded in its input too readily, so the prog
 them: sentences of the question that address the assistant ("ignore previous instructions",
 "reply only ...", "you are now ...") are dropped, or only their clauses when the rest of the
 sentence is the question ("One word only, don't cite: whose oil …?"), and only the real
-question goes on. Requests
-for the bot's own opinion are declined. A question about a year, date or name that no
+question goes on. Requests for the bot's own opinion are declined. A question about a year, date or name that no
 article mentions at all is refused before the model can invent an answer.
 """
 
@@ -69,7 +68,7 @@ def is_follow_up(question: str) -> bool:
 _TO_THE_BOT = re.compile(
     r"\b(?:one|a single) word(?: only)?\b|\bin (?:one|a single|a few|two|three) words?\b"
     r"|\b(?:don[’']?t|do not|never|no need to)\s+(?:cite|quote|give|add|include|use|list|mention|bother with)\s+"
-    r"(?:any(?:thing)?\s+|the\s+|your\s+|any\s+)?(?:sources?|citations?|quotes?|references?|anything)\b"
+    r"(?:any\s+|the\s+|your\s+)?(?:sources?|citations?|quotes?|references?|anything)\b"
     r"|\b(?:drop|skip|omit|remove|leave out)\s+(?:the\s+|any\s+|all\s+|your\s+)?(?:citations?|sources?|quotes?|references?)\b"
     r"|\b(?:begin|start|end|finish|sign)\s+(?:your|the|every|each)\s+(?:reply|replies|answers?|responses?)\b"
     r"|\bfrom (?:now|here) on\b|\bnote to the (?:assistant|bot|ai|model)\b"

@@ -54,7 +54,8 @@ def _attributed(sentence: str, who: set[str]) -> bool:
 
 # A quotation may open after a linking word: "But “the fact that they gave each other …”" goes on
 # from "“…,” said Mr. Radchenko" as much as a sentence opening with the quotation mark does.
-_LINK = re.compile(r"^\s*(?:but|and|yet|still|so|however|instead|indeed|moreover|meanwhile),?\s+(?=[“\"])", re.IGNORECASE)
+_LINK = re.compile(rf"^\s*(?:but|and|yet|still|so|however|instead|indeed|moreover|meanwhile),?\s+(?=[{''.join(_OPENS)}])",
+                   re.IGNORECASE)
 
 
 def _opens_quote(sentence: str) -> bool:

@@ -221,10 +221,9 @@ def unbound_facts(sentence: str, spans: list[str], known: str = "", before: list
         return []  # one cited sentence holds every fact together already
     skip = set(words(known))
     before = before or [""] * len(spans)
-    # the words naming whom each cited sentence is about: its own names, else its context's
+    # the words naming whom each cited sentence is about: its own names, else its context's too
     # (with the initials of their names: "the US" owns what "the United States" does)
-    owners = [set(words(t)) | _initials(t) if [g for g in name_groups(t) if not g <= skip]
-              else set(words(t)) | set(words(b)) | _initials(t) | _initials(b)
+    owners = [set(words(t)) | _initials(t) | (set() if [g for g in name_groups(t) if not g <= skip] else set(words(b)) | _initials(b))
               for t, b in zip(spans, before)]
     unbound = []
     facts = [(m.start(), m.group().replace(",", "").rstrip("."), numbers, False) for m in _NUM.finditer(sentence)]
