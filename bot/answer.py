@@ -80,7 +80,8 @@ class Answer:
     error: str | None = None
     # Why a refusal: not_covered (retrieval/corpus), opinion, instructions, model (it said so),
     # unverified (no sentence of its answer could be supported), no_amount (asked for an amount,
-    # its verified sentences give none: they are kept in `sentences` as what the articles do say).
+    # its verified sentences give none: they are kept in `sentences` as what the articles do say),
+    # no_date (the same for a date or time), unnamed (they never mention whom the question names).
     refusal_reason: str | None = None
     conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
     left_out: list[str] = field(default_factory=list)  # strict mode: the model's sentences no article supports
@@ -91,6 +92,9 @@ class Answer:
     # passages closest to the question, for the reader to read, since the articles may discuss
     # the subject without a sentence the bot can stand behind.
     related: list[Pointer] = field(default_factory=list)
+    # What the answer says of the parts of a two-part question it leaves open (app.Bot._verdict),
+    # shown after its sentences; apart from `text`, which holds only what the articles say.
+    unanswered: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -111,6 +115,7 @@ class Answer:
             **({"left_out": self.left_out} if self.left_out else {}),
             **({"not_added": self.not_added} if self.not_added else {}),
             **({"related": [p.__dict__ for p in self.related]} if self.related else {}),
+            **({"unanswered": self.unanswered} if self.unanswered else {}),
         }
 
 
@@ -152,17 +157,21 @@ _ONE_FACT = re.compile(
 # China say?" does not; "How much was the hub worth?" asks for a sum (MONEY below).
 _MONEY_VERBS = r"worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned"
 # Questions after an amount: a count, a length of time or space, a share, a figure, a sentence.
+# A hedge or a preposition may come first: "Roughly how many …?", "By how much …?" (always a
+# difference), "By what percentage …?".
 _AMOUNT_ASKED = re.compile(
-    rf"^\s*(?:(?:in |for |by |at |to )?how (?:many|long|old|far|big|large)\b|how much (?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b(?!.*\b(?:{_MONEY_VERBS})\b))"
+    r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely) )?(?:(?:in|for|by|at|to|of) )?"
+    rf"(?:how (?:many|long|old|far|big|large)\b|(?<=by )how much\b|how much (?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b(?!.*\b(?:{_MONEY_VERBS})\b))"
     r"|(?:what|which) (?:[\w'’-]+ ){0,3}?(?:numbers?|percentage|share|proportion|amount|figures?|toll|population|price|cost|sum|fine|total|size|length|sentence)\b)",
     re.IGNORECASE)
-# An amount stated: digits, a number word, or a sentence without a number (life, death).
+# An amount stated: digits, a number word, a span of time ("a week later"), or a sentence without
+# a number (life, death).
 # English cardinals (the compounds, "sixty-three", are a tens word and a units word).
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                  r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?")
 _AMOUNT = re.compile(
-    rf"\d|\b(?:{_NUMBER_WORDS}|scores of|half|third|quarter|majority|minority|decades?|centur(?:y|ies)|"
+    rf"\d|\b(?:{_NUMBER_WORDS}|scores of|half|third|quarter|majority|minority|decades?|centur(?:y|ies)|an? (?:hour|day|week|fortnight|month|year)|"
     r"life (?:sentence|imprisonment|in prison)|death (?:sentence|penalty))\b",
     re.IGNORECASE)
 
@@ -184,12 +193,48 @@ def asks_amount(question: str) -> bool:
     return bool(_AMOUNT_ASKED.match(_without_group(question)[0]))
 
 
+# "On what date …?", "In which year …?", "When did …?" ask for a time; a "When Tokayev became
+# president, whom …?" clause does not.
+_DATE_ASKED = re.compile(r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely) )?(?:(?:on|in|by|from|since|until|at) )?"
+                         r"(?:(?:what|which) (?:exact )?(?:date|day|year|month|time)\b|when (?:did|does|do|was|were|is|are|had|has|have|will|would|could|can)\b)",
+                         re.IGNORECASE)
+# Month names as a text writes them, capitalised ("may" is a verb); abbreviations with their point or
+# a day beside them would be read the same way.
+_MONTHS = r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+# A time said: a month, a weekday, a year, a day of the month, a clock time, or a span of the calendar.
+_CALENDAR = re.compile(rf"\b{_MONTHS}\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b"
+                       r"|\b(?:1[5-9]|20)\d\d\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[:.]\d\d\b"
+                       r"|\b(?:day|week|month|year|decade|century|weekend|night|morning|evening|afternoon|noon|midnight)s?\b",
+                       re.IGNORECASE)
+# A date is no amount: "broke out in early January of 2022" answers no "By how much …?". A year after
+# a preposition or a month, and a day beside its month, are left out before an amount is looked for.
+_DATE_SAID = re.compile(rf"\b(?:(?:in|of|since|from|by|until|till|to|before|after|during|early|late|mid-?|the|spring|summer|autumn|"
+                        rf"fall|winter|{_MONTHS})\s+)(?:1[5-9]|20)\d\d\b|^\s*(?:1[5-9]|20)\d\d\b"
+                        rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)
+# "When …?" is also answered by a time told by events: "after the suppression", "a week later".
+_WHEN_SAID = re.compile(r"\b(?:after|before|during|while|when|until|since|later|earlier|ago|once|then|now|soon|recently|"
+                        r"previously|shortly|time|times|period|era)\b", re.IGNORECASE)
+
+
+def asks_date(question: str) -> bool:
+    """Is `question` after a time ("On what date …?", "When did …?")?"""
+    return bool(_DATE_ASKED.match(question))
+
+
+def states_date(sentence: str, question: str) -> bool:
+    """Does `sentence` say a time of the kind `question` asks: a date of the calendar for "On what
+    date / in which year …?", that or a time told by events for "When …?"."""
+    if _CALENDAR.search(sentence):
+        return True
+    return bool(re.match(r"\s*(?:(?:since|until) )?when\b", question, re.IGNORECASE)) and bool(_WHEN_SAID.search(sentence))
+
+
 def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool:
     """Does `sentence` state an amount, and when the question counts something (counted_noun),
     a number of that thing: "8,000 people have been arrested" gives no count of "foreign
     militants", nor "17% of the oil" one of "companies". `alike(a, b)`: how close two words
     are in meaning (0-1), for "troops" counted as "soldiers"."""
-    sentence = re.sub(r"\[\d+\]", "", sentence)
+    sentence = _DATE_SAID.sub(" ", re.sub(r"\[\d+\]", "", sentence))
     if not _AMOUNT.search(sentence):
         return False
     if counted is None or counted in _PEOPLE:  # "people" is what any count of people counts
@@ -207,7 +252,8 @@ def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool
 
 # What "How many foreign militants …?" counts: the first plural noun in the four words after
 # "how many" (a plural ends in -s; English's common irregular ones are listed).
-_HOW_MANY = re.compile(r"^\s*(?:(?:in|for|by|at|to)\s+)?how many\s+(.*)", re.IGNORECASE | re.DOTALL)
+_HOW_MANY = re.compile(r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely)\s+)?(?:(?:in|for|by|at|to|of)\s+)?how many\s+(.*)",
+                       re.IGNORECASE | re.DOTALL)
 _IRREGULAR_PLURALS = frozenset("people police men women children personnel staff".split())
 _NOT_PLURAL = frozenset("was is has does this its his hers ours yours theirs as us thus less across news".split())
 _PEOPLE = frozenset({"people", "persons"})
@@ -288,6 +334,30 @@ def wants_more(question: str) -> bool:
 
 # "Who is Dariga, and what part did she play …?": the second question starts after ", and".
 _SECOND_PART = re.compile(r",?\s+and\s+(?=(?:what|why|how|when|who|where|which|did|does|do|is|was|were)\b)", re.IGNORECASE)
+# For the checks of each part, a preposition may come first: "…, and by how much did trade drop?".
+# (The prompt's listing above keeps to question words: changing it changes what the model reads.)
+_SECOND_PART_CHECKED = re.compile(r",?\s+and\s+(?=(?:(?:in|for|by|at|to|on|of|from|since|until)\s+)?"
+                                  r"(?:what|why|how|when|who|whom|where|which|did|does|do|is|was|were)\b)", re.IGNORECASE)
+
+
+# "Who is Karim Massimov? Why would his arrest worry Beijing?": a question mark ends a part when
+# more follows it.
+_NEXT_QUESTION = re.compile(r"(?<=\?)\s+(?=\S)")
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions `question` asks, each without its question mark: "How long is X, and what
+    has Beijing done about Y?" asks two, as does "Who is X? What did he say?". A part of under
+    three words ("When?", "Why not?") leans on the one before it and stays with it."""
+    parts: list[str] = []
+    for piece in _NEXT_QUESTION.split(question.strip()):
+        for part in _SECOND_PART_CHECKED.split(piece.strip().rstrip("?").strip(), maxsplit=1):
+            part = part.strip()
+            if part and parts and len(part.split()) < 3:
+                parts[-1] += "? " + part
+            elif part:
+                parts.append(part)
+    return parts or [question]
 
 
 def spell_out_parts(settings: Settings, question: str) -> str:

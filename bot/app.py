@@ -30,14 +30,17 @@ from .answer import (
     Pointer,
     Sentence,
     asks_amount,
+    asks_date,
     build_messages,
     cite_stream,
     counted_noun,
     is_refusal,
     measured_noun,
     names_measure,
+    question_parts,
     render,
     states_amount,
+    states_date,
     wants_more,
 )
 from .cite import CitedSentence, Citer
@@ -67,6 +70,9 @@ from .verify.facts import unnamed_actors
 MAX_QUESTION_CHARS = 2000
 RELATED = 3  # passages offered with a refusal that no answer could be checked (Answer.related)
 EXCERPT_CHARS = 200  # of the sentence each one is shown by
+# A pronoun or "that" in a question's second part points at what its first part names
+# ("Who is Dariga, and what part did she play …?").
+_REFERS_BACK = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their|it|its|this|that|these|those)\b", re.IGNORECASE)
 
 
 def _capitalised(deltas: Iterator[str]) -> Iterator[str]:
@@ -148,7 +154,7 @@ class Bot:
     def refusal_text(self, reason: str = "not_covered", names: str = "everyone it names") -> str:
         # "model"/"unverified": the passages were on the subject but no sentence could be checked
         # as an answer, so "the articles don't cover that" would claim more than is known.
-        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
+        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount", "no_date": "refusal_date",
                 "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
         return self.settings.prompt(name).strip().replace("{names}", names)
 
@@ -322,41 +328,75 @@ class Bot:
         """Refuse or finish. Nothing verified means nothing we can stand behind: the refusal."""
         if not any(x.supported for x in sentences):
             return self._done(turn, [], [], "unverified" if sentences else "model")
-        counted, measure = counted_noun(standalone), measured_noun(standalone)
+        kept = [x for x in sentences if x.supported]
         # The amount may be in the model's words or in what the reader is shown (the article
         # sentence it cites: "Sixty attacks" was written for "More than 60 Jihadi attacks …").
-        if asks_amount(standalone) and not any(
-                states_amount(text, counted, self.alike) and names_measure(text, measure, self.alike)
-                for x in sentences if x.supported for text in {x.said or x.text, x.text}):
-            # Asked "What prison sentence did Karim Massimov eventually receive?", the model
-            # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
-            # the articles give no sentence. An amount question answered without an amount (or,
-            # asked for a population or a price, without a figure of that kind) is refused, with
-            # the verified sentences shown as what the articles do say.
-            return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "no_amount")
-        # Asked "What did Wang Yi say to Putin about the CSTO mission?", the model quoted Wang Yi
-        # on something else: true, cited, and never about Putin. A person, body or city the user names
-        # (their own words: a follow-up's rewrite brings names from earlier turns) that no shown
-        # sentence mentions means the answer is not about what was asked; the verified sentences
-        # are shown as what the articles do say.
-        shown = " ".join(text for x in sentences if x.supported for text in {x.said or x.text, x.text})
+        texts = [text for x in kept for text in {x.said or x.text, x.text}]
+        shown = " ".join(texts)
         # A quote is read in its context, the article sentence before it, as a reader takes it:
         # "He kicked against the traces …" follows the sentence naming Tokayev, a speaker's words
         # ("There is a strong consensus …") the sentence naming the speaker, "this message" the
         # sentence saying whose. Reading only quotes that open with a pronoun refused two right
         # answers of that kind on dev (evals/DECISIONS.md, 2026-12-06).
-        cited = {n for x in sentences if x.supported for n in [*x.citations, *quote_markers(x.text)]}
+        cited = {n for x in kept for n in [*x.citations, *quote_markers(x.text)]}
         for c in citer.all_citations():
             art = self.articles.get(c.article_id)
             if c.n in cited and art is not None and (span := previous_sentence(art.text, c.start)):
                 shown += " " + art.text[span[0]:span[1]]
-        # Only the sentences that ask (less any instructions): a sentence setting the scene may
-        # name someone the answer is not about.
-        if missing := unnamed_actors(asking_sentences(turn.asked), shown, self.actors, self.bodies, lexicon.cities()):
-            return self._done(turn, [x for x in sentences if x.supported], citer.all_citations(), "unnamed", names=" or ".join(missing))
-        done = self._done(turn, sentences, citer.all_citations())
+        # Each part of a two-part question is checked on its own ("How long is the border, and what
+        # has Beijing done …?"): one part the articles leave open is said, not a refusal of the
+        # other. The amount is read from the rewritten question, the names from the user's own
+        # words (a follow-up's rewrite brings names from earlier turns) and only the sentences
+        # that ask (a sentence setting the scene may name someone the answer is not about).
+        by_amount, by_name = question_parts(standalone), question_parts(asking_sentences(turn.asked))
+        if len(by_amount) != len(by_name):  # the rewrite split otherwise: the question as a whole
+            by_amount, by_name = [standalone], [asking_sentences(turn.asked)]
+        no_figure = [self._figure_missing(part, texts) for part in by_amount]
+        unnamed: list[list[str]] = []
+        for part in by_name:
+            missing = unnamed_actors(part, shown, self.actors, self.bodies, lexicon.cities())
+            # "… and what did he say?" asks about whom the part before it names.
+            if unnamed and _REFERS_BACK.search(part):
+                missing = list(dict.fromkeys([*unnamed[-1], *missing]))
+            unnamed.append(missing)
+        failed = [i for i in range(len(by_name)) if no_figure[i] or unnamed[i]]
+        if len(failed) == len(by_name):
+            # Asked "What prison sentence did Karim Massimov eventually receive?", the model
+            # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
+            # the articles give no sentence. An amount question answered without an amount (or,
+            # asked for a population or a price, without a figure of that kind) is refused.
+            # Asked "What did Wang Yi say to Putin about the CSTO mission?", the model quoted Wang
+            # Yi on something else: true, cited, and never about Putin. A person, body or city the
+            # user names that no shown sentence mentions means the answer is not about what was
+            # asked. Either way the verified sentences are shown as what the articles do say.
+            if no_figure[0]:
+                return self._done(turn, kept, citer.all_citations(), no_figure[0])
+            names = " or ".join(dict.fromkeys(n for m in unnamed for n in m))
+            return self._done(turn, kept, citer.all_citations(), "unnamed", names=names)
+        notes = [self.part_note(by_name[i], no_figure[i] or "unnamed", " or ".join(unnamed[i])) for i in failed]
+        done = self._done(turn, sentences, citer.all_citations(), unanswered=notes)
         done.answer.conflicts = conflicts
         return done
+
+    def _figure_missing(self, question: str, texts: list[str]) -> str | None:
+        """"no_amount" or "no_date" when `question` asks for an amount or a time that none of
+        `texts` gives; None when they give it or none is asked. A time is a figure of the
+        calendar: asked "On what date did the first flight leave?", a true sentence with no date
+        is no answer either."""
+        if asks_date(question):
+            return None if any(states_date(t, question) for t in texts) else "no_date"
+        if not asks_amount(question):
+            return None
+        counted, measure = counted_noun(question), measured_noun(question)
+        if any(states_amount(t, counted, self.alike) and names_measure(t, measure, self.alike) for t in texts):
+            return None
+        return "no_amount"
+
+    def part_note(self, part: str, reason: str, names: str = "") -> str:
+        """What the answer says of a part of the question it leaves open (`reason` as a refusal's:
+        no_amount, no_date, unnamed with the `names` nothing shown mentions)."""
+        part = part[:1].upper() + part[1:]
+        return self.settings.prompt(f"part_{reason}").strip().replace("{part}", part).replace("{names}", names)
 
     def closest_passages(self, question: str, passages: list, n: int = RELATED) -> list[Pointer]:
         """The first `n` retrieved passages from different articles (retrieval order), each shown
@@ -395,7 +435,8 @@ class Bot:
         norm = math.sqrt(sum(x * x for x in v)) or 1.0
         return tuple(x / norm for x in v)
 
-    def _done(self, turn: Turn, sentences: list, citations: list, reason: str | None = None, names: str = "") -> Done:
+    def _done(self, turn: Turn, sentences: list, citations: list, reason: str | None = None, names: str = "",
+              unanswered: list[str] | None = None) -> Done:
         """reason: why the answer is a refusal (None for an answer); a refusal's `sentences` are
         the verified ones it shows as what the articles do say (see "no_amount" in _verdict)."""
         turn.timings["total"] = time.perf_counter() - turn.t0
@@ -408,7 +449,8 @@ class Bot:
         strict = self.settings.strict
         kept = [x for x in sentences if x.supported or not strict]
         left_out = [x.text for x in sentences if not x.supported and strict]
-        return Done(Answer(turn.question, render(sentences, strict), False, kept, citations, left_out=left_out, **common))
+        return Done(Answer(turn.question, render(sentences, strict), False, kept, citations, left_out=left_out,
+                           unanswered=unanswered or [], **common))
 
     def ask(self, question: str, history: Iterable[dict] = ()) -> Answer:
         for event in self.stream(question, history):

@@ -109,6 +109,7 @@ REFUSAL_REASONS = {
     "model": "The model found no answer in the retrieved passages",
     "unverified": "No sentence of the model's answer could be verified against the articles",
     "no_amount": "The question asks for a figure that no verified sentence gives",
+    "no_date": "The question asks for a date or time that no verified sentence gives",
     "unnamed": "The question names someone no verified sentence mentions",
 }
 
@@ -179,7 +180,9 @@ def answer_html(answer: Answer, turn: int) -> str:
         body = f'<div class="kz-body">{_sentences_html(answer.sentences, turn)}</div>'
     error = f'<div class="kz-note">{esc(answer.error)}</div>' if answer.error else ""
     conflicts = "" if answer.refused else conflicts_html(answer.conflicts, answer.citations, turn)
-    return f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{conflicts}{left_out_html(answer)}{error}{meta_html(answer)}</div>'
+    open_parts = "".join(f'<div class="kz-note kz-open-part">{esc(note)}</div>' for note in answer.unanswered)
+    return (f'<div class="kz-answer kz-done">{rewrite_html(answer)}{body}{open_parts}{conflicts}{left_out_html(answer)}'
+            f'{error}{meta_html(answer)}</div>')
 
 
 def related_html(answer: Answer) -> str:

@@ -47,6 +47,7 @@ def answer_text(bot: Bot, question: str, as_json: bool) -> Iterator[tuple[str, s
         # A terminal cannot take back what it streamed: the verified quotes are already above.
         lines.append("The verified quotes above are what the articles do say." if streamed
                      else "What the articles do say: " + render(answer.sentences, strict=True))
+    lines += answer.unanswered  # the parts of the question the articles leave open, said
     if answer.left_out:
         lines.append(f"\n({len(answer.left_out)} sentence(s) left out of the answer: no article supports them.)")
     lines.append("\nSources:")

@@ -10,13 +10,16 @@ from bot.answer import (
     Delta,
     Sentence,
     asks_amount,
+    asks_date,
     cite_stream,
     counted_noun,
     measured_noun,
     names_measure,
     is_refusal,
+    question_parts,
     render,
     states_amount,
+    states_date,
     wants_more,
 )
 from bot.cite import CLOSEST_MARGIN, Citer
@@ -456,7 +459,8 @@ def test_open_questions_may_get_a_second_fact():
     "How many soldiers did Putin dispatch?", "In how many cities was there violence?", "How long is the frontier?",
     "How much property was destroyed?", "How much was the logistics hub worth?", "What share of the population is Russian?",
     "What is the population of Almaty?", "What prison sentence did Karim Massimov eventually receive?",
-    "Which percentage of the vote did Tokayev win?", "What was the death toll?"])
+    "Which percentage of the vote did Tokayev win?", "What was the death toll?",
+    "Roughly how many Chinese citizens work there?", "By how much did trade drop?", "By what percentage did the price rise?"])
 def test_questions_after_an_amount(question):
     assert asks_amount(question)
 
@@ -464,7 +468,7 @@ def test_questions_after_an_amount(question):
 @pytest.mark.parametrize("question", [
     "How did Beijing officially respond to the crisis?", "How much did Russia's intervention matter to China?",
     "What term did Beijing use for the protesters?", "When did Xi send his message?", "Who is Karim Massimov?",
-    "What did Wang Yi announce?", "Which body deployed troops?"])
+    "What did Wang Yi announce?", "Which body deployed troops?", "About the CSTO, what did Xi say?"])
 def test_questions_not_after_an_amount(question):
     assert not asks_amount(question)
 
@@ -474,10 +478,47 @@ def test_an_amount_is_a_figure_a_number_word_or_a_sentence_without_a_number():
     for text in ("Putin sent 2,500 troops.", "Seven policemen died.", "Hundreds were killed.", "A third of the cities.",
                  "He received a life sentence.", "He faces the death penalty.", "Sixty attacks were foiled.",
                  "Seventeen people died.", "For more than a decade, experts have debated it.",
-                 "It took two centuries."):
+                 "It took two centuries.", "It was only a week later that Wang Yi spoke."):
         assert states_amount(text), text
     for text in ("Karim Massimov was arrested for treason. [1][2]", "The figure was not confirmed."):
         assert not states_amount(text), text
+
+
+def test_a_hedged_how_many_still_counts_its_noun():
+    assert counted_noun("Roughly how many Chinese citizens were working in Kazakhstan?") == "citizens"
+
+
+def test_a_question_is_split_into_the_parts_it_asks():
+    assert question_parts("How long is China's border with Afghanistan, and what has Beijing done about militants?") == [
+        "How long is China's border with Afghanistan", "what has Beijing done about militants"]
+    assert question_parts("Who is Karim Massimov? What did he do in Beijing?") == ["Who is Karim Massimov", "What did he do in Beijing"]
+    assert question_parts("Did China close the border, and by how much did trade drop?") == [
+        "Did China close the border", "by how much did trade drop"]
+    # A part too short to stand alone ("When?") leans on the one before it.
+    assert question_parts("Did they ever patch things up? When?") == ["Did they ever patch things up? When"]
+    assert question_parts("What happened in Almaty?") == ["What happened in Almaty"]
+    # "… and who Y" inside one question about two people is no second part without its comma
+    # and question word: "Sergey Radchenko and Zhang Xin" stays whole.
+    assert question_parts("What did Sergey Radchenko and Zhang Xin say?") == ["What did Sergey Radchenko and Zhang Xin say"]
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("On what date was Karim Massimov arrested?", True), ("In which year was the SCO founded?", True),
+    ("When did the protests start?", True), ("What day did Xinhua carry the message?", True),
+    ("When Tokayev became president, whom was he keeping the seat for?", False),  # a clause, not the question
+    ("What happened on 6 January?", False), ("How many troops were sent?", False)])
+def test_questions_after_a_date(question, asked):
+    assert asks_date(question) is asked
+
+
+def test_a_date_is_a_date_of_the_calendar_and_a_when_may_be_told_by_events():
+    on_what_date, when = "On what date did the first flight leave?", "When did Wang Yi speak?"
+    for text in ("He was sacked on 6 January.", "The protests of 2022 were different.", "Xinhua said on Friday.",
+                 "It came a week later."):
+        assert states_date(text, on_what_date) and states_date(text, when), text
+    assert states_date("Only after the bloody suppression did Wang Yi speak.", when)
+    assert not states_date("Only after the bloody suppression did Wang Yi speak.", on_what_date)
+    assert not states_date("Chinese companies account for around 17% of the oil.", when)
 
 
 def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):

@@ -178,6 +178,42 @@ def test_an_amount_question_answered_without_an_amount_is_refused_with_what_the_
     assert any("treason" in c.quote for c in answer.citations)
 
 
+def test_a_part_of_a_two_part_question_left_open_is_said_not_refused(settings):
+    """"How long is the border, and what has Beijing done …?" answered only about the outposts:
+    the answer stands, with a note that the articles give no figure for the first part."""
+    from bot.terminal import OUT, answer_text
+    question = "How long is China's border with Afghanistan, and what has Beijing done to keep militants from getting across?"
+    said = "China has set up paramilitary outposts in Tajikistan to stem the flow of militants, weapons and drugs."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask(question)
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        out = "".join(text for stream, text in answer_text(_bot(settings, fake.url), question, False) if stream == OUT)
+    assert not answer.refused and answer.sentences[0].supported, answer.text
+    [note] = answer.unanswered
+    assert "How long is China's border with Afghanistan?" in note and "figure" in note
+    assert note not in answer.text  # the answer's text is what the articles say
+    assert note in out and answer.to_json()["unanswered"] == [note]
+
+
+def test_a_two_part_question_with_neither_part_answered_is_refused(settings):
+    question = ("How many Chinese citizens did Beijing evacuate from Kazakhstan during the unrest, "
+                "and on what date did the first evacuation flight leave?")
+    with FakeOllama(answers=("Chinese companies account for around 17% of the oil extracted from Kazakhstan.", "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask(question)
+    assert answer.refused and answer.refusal_reason == "no_amount" and not answer.unanswered, answer.text
+    assert [s.supported for s in answer.sentences] == [True]
+
+
+def test_a_date_question_answered_without_a_date_is_refused(settings):
+    said = "China's protest-terrorism nexus has primarily been transposed to Central Asia through the Shanghai Cooperation Organisation (SCO)."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        bot = _bot(settings, fake.url)
+        answer = bot.ask("In which year was the Shanghai Cooperation Organisation founded?")
+    assert answer.refused and answer.refusal_reason == "no_date", answer.text
+    assert answer.text == bot.refusal_text("no_date") and "date" in answer.text
+    assert [s.supported for s in answer.sentences] == [True]  # shown as what the articles do say
+
+
 def test_an_amount_question_answered_with_one_is_not_refused(settings):
     with FakeOllama(answers=("Putin dispatched 2,500 troops to Kazakhstan.", "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("How many soldiers did Putin dispatch to Kazakhstan?")

@@ -7,6 +7,7 @@ follow-up, each error type) is checked quickly; the browser tests use the real B
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -468,6 +469,19 @@ def test_a_refusal_with_verified_sentences_shows_them_as_what_the_articles_say()
                        "embedded", "m", {"total": 5.0}, refusal_reason="unnamed")
     assert "What the articles do say:" in ui.answer_html(elsewhere, 1)
     assert "names someone no verified sentence mentions" in render.meta_html(elsewhere)
+
+
+def test_a_part_of_the_question_left_open_is_said_under_the_answer():
+    said = CitedSentence("China has set up paramilitary <outposts> in Tajikistan.", [1], supported=True, score=0.9)
+    note = "The articles I have don't give the figure this part asks for: “How long is the <border>?”"
+    answer = Answer("How long is the border, and what has China done?", said.text, False, [said], [],
+                    "embedded", "m", {"total": 5.0}, unanswered=[note])
+    html = ui.answer_html(answer, 1)
+    assert html.index("outposts") < html.index('class="kz-note kz-open-part"') and "&lt;border&gt;" in html
+    assert "kz-refusal" not in html and "kz-open-part" not in ui.answer_html(replace(answer, unanswered=[]), 1)
+    no_date = Answer("In which year was the SCO founded?", "The articles don't give that date.", True, [said], [],
+                     "embedded", "m", {"total": 5.0}, refusal_reason="no_date")
+    assert "date or time that no verified sentence gives" in render.meta_html(no_date)
 
 
 def test_a_quote_standing_for_a_model_sentence_links_its_antecedent_marker_too():

@@ -48,7 +48,7 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
 
     log.last = None
     raw: dict = {"error": None, "answer": "", "refused": None, "refusal_reason": None, "sentences": [],
-                 "dropped_sentences": [], "left_out": [], "not_added": [], "citations": [], "timings": {}, "standalone_question": None}
+                 "dropped_sentences": [], "left_out": [], "not_added": [], "unanswered": [], "citations": [], "timings": {}, "standalone_question": None}
     if retrieval_only:
         log.retriever.retrieve(item["question"])
     else:
@@ -77,6 +77,7 @@ def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) 
                 citations=[dict(c.__dict__) for c in answer.citations],
                 left_out=list(answer.left_out),  # strict mode: the model's sentences no article supports
                 not_added=list(answer.not_added),  # the one more fact asked for, dropped unseen
+                unanswered=list(answer.unanswered),  # parts of the question the answer says it leaves open
             )
             if answer.refused:
                 inferred = "not_covered" if not produced_text else "model" if not events else "unverified"
