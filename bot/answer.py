@@ -216,6 +216,19 @@ _WHEN_SAID = re.compile(r"\b(?:after|before|during|while|when|until|since|later|
                         r"previously|shortly|time|times|period|era)\b", re.IGNORECASE)
 
 
+# "Who replaced X as …?", "Who took over from X?", "Who was appointed …?": a question after whoever
+# took a post, answered only by naming that person.
+_SUCCESSOR_ASKED = re.compile(
+    r"^\s*(?:and\s+)?(?:who|whom)\s+(?:(?:then|eventually|later|finally|now|has|had|have)\s+)?(?:replaced|replaces|succeeded|succeeds|"
+    r"took over|takes over|taken over|stepped in(?:to)?|(?:was|were|has been|had been|got) (?:appointed|named|chosen|elected|picked|installed|made)|"
+    r"became|is now (?:in charge|the|head|chair))\b", re.IGNORECASE)
+
+
+def asks_successor(question: str) -> bool:
+    """Is `question` after whoever took a post or place ("Who replaced X as head of …?")?"""
+    return bool(_SUCCESSOR_ASKED.match(question))
+
+
 def asks_date(question: str) -> bool:
     """Is `question` after a time ("On what date …?", "When did …?")?"""
     return bool(_DATE_ASKED.match(question))

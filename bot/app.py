@@ -31,6 +31,7 @@ from .answer import (
     Sentence,
     asks_amount,
     asks_date,
+    asks_successor,
     build_messages,
     cite_stream,
     counted_noun,
@@ -154,7 +155,7 @@ class Bot:
     def refusal_text(self, reason: str = "not_covered", names: str = "everyone it names") -> str:
         # "model"/"unverified": the passages were on the subject but no sentence could be checked
         # as an answer, so "the articles don't cover that" would claim more than is known.
-        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount", "no_date": "refusal_date",
+        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount", "no_date": "refusal_date", "no_person": "refusal_person",
                 "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
         return self.settings.prompt(name).strip().replace("{names}", names)
 
@@ -351,7 +352,7 @@ class Bot:
         by_amount, by_name = question_parts(standalone), question_parts(asking_sentences(turn.asked))
         if len(by_amount) != len(by_name):  # the rewrite split otherwise: the question as a whole
             by_amount, by_name = [standalone], [asking_sentences(turn.asked)]
-        no_figure = [self._figure_missing(part, texts) for part in by_amount]
+        no_figure = [self._figure_missing(part, texts) or self._person_missing(part, [x.text for x in kept]) for part in by_amount]
         unnamed: list[list[str]] = []
         for part in by_name:
             missing = unnamed_actors(part, shown, self.actors, self.bodies, lexicon.cities())
@@ -391,6 +392,19 @@ class Bot:
         if any(states_amount(t, counted, self.alike) and names_measure(t, measure, self.alike) for t in texts):
             return None
         return "no_amount"
+
+    def _person_missing(self, question: str, shown: list[str]) -> str | None:
+        """"no_person" when `question` asks who took a post ("Who replaced Karim Massimov as head of
+        …?") and no shown sentence names a person the articles introduce other than those the
+        question names. Asked that, "The head of Kazakhstan's intelligence services was sacked on
+        6 January." is true, cited and no answer. The quotes alone are read, without the sentence
+        before each: the context names the story's leaders, who answer nothing here."""
+        if not asks_successor(question):
+            return None
+        asked = {_stem(w) for w in words(question)}
+        said = {_stem(w) for t in shown for w in words(t)}
+        bodies = {n for names in self.bodies for n in names}  # the glossary's bodies hold no post
+        return None if any(name & said and not name & asked and name not in bodies for name in self.actors) else "no_person"
 
     def part_note(self, part: str, reason: str, names: str = "") -> str:
         """What the answer says of a part of the question it leaves open (`reason` as a refusal's:

@@ -11,6 +11,7 @@ from bot.answer import (
     Sentence,
     asks_amount,
     asks_date,
+    asks_successor,
     cite_stream,
     counted_noun,
     measured_noun,
@@ -509,6 +510,17 @@ def test_a_question_is_split_into_the_parts_it_asks():
     ("What happened on 6 January?", False), ("How many troops were sent?", False)])
 def test_questions_after_a_date(question, asked):
     assert asks_date(question) is asked
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("Who replaced Karim Massimov as head of the National Security Committee?", True),
+    ("Who took over from Nazarbayev as chairman of the Security Council?", True),
+    ("Who succeeded Nazarbayev as president?", True), ("Who was appointed chairman of the Senate?", True),
+    ("Who became president in March 2019?", True),
+    ("Who is Karim Massimov?", False), ("Who said the protests were a colour revolution?", False),
+    ("Who heads the anti-terror centre?", False), ("Who sent troops to Kazakhstan?", False)])
+def test_questions_after_whoever_took_a_post(question, asked):
+    assert asks_successor(question) is asked
 
 
 def test_a_date_is_a_date_of_the_calendar_and_a_when_may_be_told_by_events():

@@ -214,6 +214,20 @@ def test_a_date_question_answered_without_a_date_is_refused(settings):
     assert [s.supported for s in answer.sentences] == [True]  # shown as what the articles do say
 
 
+def test_a_question_after_a_successor_answered_without_one_is_refused(settings):
+    """The sacking is true and cited, but names no one who took the post."""
+    said = "The head of Kazakhstan's intelligence services was sacked on 6 January."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        bot = _bot(settings, fake.url)
+        answer = bot.ask("Who replaced Karim Massimov as head of the National Security Committee?")
+    assert answer.refused and answer.refusal_reason == "no_person", answer.text
+    assert answer.text == bot.refusal_text("no_person") and [s.supported for s in answer.sentences] == [True]
+    named = "Nazarbayev's daughter, Dariga, was elected to Tokayev's former position as chairman of the Senate."
+    with FakeOllama(answers=(named, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("Who took over Tokayev's former post as chairman of the Senate?")
+    assert not answer.refused, answer.text
+
+
 def test_an_amount_question_answered_with_one_is_not_refused(settings):
     with FakeOllama(answers=("Putin dispatched 2,500 troops to Kazakhstan.", "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("How many soldiers did Putin dispatch to Kazakhstan?")
