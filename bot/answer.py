@@ -18,7 +18,8 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from .cite import Citation, CitedSentence, Citer
 from .conflicts import Conflict
 from .retrieve import Passage
-from .sentences import ends_sentence, sentence_spans
+from . import lexicon
+from .sentences import STOPWORDS, _stem, ends_sentence, sentence_spans
 from .settings import Settings
 from .verify import REPEATS
 
@@ -81,7 +82,8 @@ class Answer:
     # Why a refusal: not_covered (retrieval/corpus), opinion, instructions, model (it said so),
     # unverified (no sentence of its answer could be supported), no_amount (asked for an amount,
     # its verified sentences give none: they are kept in `sentences` as what the articles do say),
-    # no_date (the same for a date or time), unnamed (they never mention whom the question names).
+    # no_date (the same for a date or time), no_person (asked who took a post, they name no one),
+    # unnamed (they never mention whom the question names).
     refusal_reason: str | None = None
     conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
     left_out: list[str] = field(default_factory=list)  # strict mode: the model's sentences no article supports
@@ -193,6 +195,50 @@ def asks_amount(question: str) -> bool:
     return bool(_AMOUNT_ASKED.match(_without_group(question)[0]))
 
 
+# "What share of Kazakhstan's oil do US firms pump?" asks for a share of one thing: "17% of the oil
+# extracted" answers it, "17% of the oil" does not answer "What share of China's gas imports …?".
+_SHARE_ASKED = re.compile(r"^\s*(?:and\s+)?(?:(?:by|to)\s+)?(?:what|which)\s+(?:[\w'’-]+\s+){0,2}?"
+                          r"(?:share|proportion|percentage|per ?cent|percent|fraction)\s+of\s+(?P<whole>[^?]+)", re.IGNORECASE)
+_SHARE_SAID = re.compile(r"(?:\d[\d.,]*\s?(?:%|per ?cent\b|percent\b)|\b(?:half|a third|a quarter|the majority|a minority)\b)"
+                         r"\s+of\s+(?P<whole>[^.;:,()]+)", re.IGNORECASE)
+# The whole ends at the verb of the question ("… oil do US firms pump"); a possessive only says whose.
+_WHOLE_ENDS = re.compile(r"\s(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|goes|go|went|ends?|comes?|passes|pass)\b.*",
+                         re.IGNORECASE)
+
+
+def _whole_words(phrase: str, n: int = 3) -> list[str]:
+    """The first `n` words of what a share is of, less function words, a possessive's owner and
+    the names of states and their peoples (general data, lexicon): "Kazakhstan's oil" is "oil"."""
+    phrase, lex = _WHOLE_ENDS.sub("", phrase), lexicon.current()
+    out = []
+    for w in re.findall(r"[A-Za-z][\w'’-]*", phrase):
+        low = w.lower()
+        of_a_state = low in lex.states or low in lex.demonyms or any(  # "Kazakh", "Russian"
+            len(st) > 3 and (low.startswith(st) or (st.startswith(low) and len(low) > 3)) for st in lex.countries)
+        if not (re.search(r"['’]s$", w) or low in STOPWORDS or of_a_state):
+            out.append(low)
+    return out[:n]
+
+
+def share_of(question: str) -> list[str]:
+    """What "What share of X …?" asks a share of: X's first words ([] for other questions)."""
+    m = _SHARE_ASKED.match(question)
+    return _whole_words(m["whole"]) if m else []
+
+
+def states_share_of(sentence: str, whole: list[str], alike=None) -> bool:
+    """Does `sentence` give a share of `whole` (share_of): one of the first words after "N% of"
+    is one of `whole`'s, the same stem or (with `alike`) MiniLM cosine ≥ ALIKE ("firms" for
+    "companies")? True when `whole` is empty."""
+    if not whole:
+        return True
+    for m in _SHARE_SAID.finditer(sentence):
+        for w in _whole_words(m["whole"], 4):
+            if any(_stem(w) == _stem(x) or (alike is not None and alike(x, w) >= ALIKE) for x in whole):
+                return True
+    return False
+
+
 # "On what date …?", "In which year …?", "When did …?" ask for a time; a "When Tokayev became
 # president, whom …?" clause does not.
 _DATE_ASKED = re.compile(r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely) )?(?:(?:on|in|by|from|since|until|at) )?"
@@ -212,8 +258,22 @@ _DATE_SAID = re.compile(rf"\b(?:(?:in|of|since|from|by|until|till|to|before|afte
                         rf"fall|winter|{_MONTHS})\s+)(?:1[5-9]|20)\d\d\b|^\s*(?:1[5-9]|20)\d\d\b"
                         rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)
 # "When …?" is also answered by a time told by events: "after the suppression", "a week later".
+_WHEN_ASKED = re.compile(r"\s*(?:(?:since|until) )?when\b", re.IGNORECASE)
 _WHEN_SAID = re.compile(r"\b(?:after|before|during|while|when|until|since|later|earlier|ago|once|then|now|soon|recently|"
                         r"previously|shortly|time|times|period|era)\b", re.IGNORECASE)
+
+
+def asks_date(question: str) -> bool:
+    """Is `question` after a time ("On what date …?", "When did …?")?"""
+    return bool(_DATE_ASKED.match(question))
+
+
+def states_date(sentence: str, question: str) -> bool:
+    """Does `sentence` say a time of the kind `question` asks: a date of the calendar for "On what
+    date / in which year …?", that or a time told by events for "When …?"."""
+    if _CALENDAR.search(sentence):
+        return True
+    return bool(_WHEN_ASKED.match(question)) and bool(_WHEN_SAID.search(sentence))
 
 
 # "Who replaced X as …?", "Who took over from X?", "Who was appointed …?": a question after whoever
@@ -227,19 +287,6 @@ _SUCCESSOR_ASKED = re.compile(
 def asks_successor(question: str) -> bool:
     """Is `question` after whoever took a post or place ("Who replaced X as head of …?")?"""
     return bool(_SUCCESSOR_ASKED.match(question))
-
-
-def asks_date(question: str) -> bool:
-    """Is `question` after a time ("On what date …?", "When did …?")?"""
-    return bool(_DATE_ASKED.match(question))
-
-
-def states_date(sentence: str, question: str) -> bool:
-    """Does `sentence` say a time of the kind `question` asks: a date of the calendar for "On what
-    date / in which year …?", that or a time told by events for "When …?"."""
-    if _CALENDAR.search(sentence):
-        return True
-    return bool(re.match(r"\s*(?:(?:since|until) )?when\b", question, re.IGNORECASE)) and bool(_WHEN_SAID.search(sentence))
 
 
 def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool:

@@ -40,8 +40,10 @@ from .answer import (
     names_measure,
     question_parts,
     render,
+    share_of,
     states_amount,
     states_date,
+    states_share_of,
     wants_more,
 )
 from .cite import CitedSentence, Citer
@@ -155,8 +157,9 @@ class Bot:
     def refusal_text(self, reason: str = "not_covered", names: str = "everyone it names") -> str:
         # "model"/"unverified": the passages were on the subject but no sentence could be checked
         # as an answer, so "the articles don't cover that" would claim more than is known.
-        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount", "no_date": "refusal_date", "no_person": "refusal_person",
-                "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
+        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
+                "no_date": "refusal_date", "no_person": "refusal_person", "model": "refusal_unverified",
+                "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
         return self.settings.prompt(name).strip().replace("{names}", names)
 
     @functools.cached_property
@@ -352,7 +355,8 @@ class Bot:
         by_amount, by_name = question_parts(standalone), question_parts(asking_sentences(turn.asked))
         if len(by_amount) != len(by_name):  # the rewrite split otherwise: the question as a whole
             by_amount, by_name = [standalone], [asking_sentences(turn.asked)]
-        no_figure = [self._figure_missing(part, texts) or self._person_missing(part, [x.text for x in kept]) for part in by_amount]
+        # What a part asks for that no shown sentence gives: an amount, a date, who took a post.
+        lacks = [self._figure_missing(part, texts) or self._person_missing(part, [x.text for x in kept]) for part in by_amount]
         unnamed: list[list[str]] = []
         for part in by_name:
             missing = unnamed_actors(part, shown, self.actors, self.bodies, lexicon.cities())
@@ -360,7 +364,7 @@ class Bot:
             if unnamed and _REFERS_BACK.search(part):
                 missing = list(dict.fromkeys([*unnamed[-1], *missing]))
             unnamed.append(missing)
-        failed = [i for i in range(len(by_name)) if no_figure[i] or unnamed[i]]
+        failed = [i for i in range(len(by_name)) if lacks[i] or unnamed[i]]
         if len(failed) == len(by_name):
             # Asked "What prison sentence did Karim Massimov eventually receive?", the model
             # wrote "Karim Massimov was arrested for treason.": true and cited, but no answer;
@@ -370,11 +374,11 @@ class Bot:
             # Yi on something else: true, cited, and never about Putin. A person, body or city the
             # user names that no shown sentence mentions means the answer is not about what was
             # asked. Either way the verified sentences are shown as what the articles do say.
-            if no_figure[0]:
-                return self._done(turn, kept, citer.all_citations(), no_figure[0])
+            if lacks[0]:
+                return self._done(turn, kept, citer.all_citations(), lacks[0])
             names = " or ".join(dict.fromkeys(n for m in unnamed for n in m))
             return self._done(turn, kept, citer.all_citations(), "unnamed", names=names)
-        notes = [self.part_note(by_name[i], no_figure[i] or "unnamed", " or ".join(unnamed[i])) for i in failed]
+        notes = [self.part_note(by_name[i], lacks[i] or "unnamed", " or ".join(unnamed[i])) for i in failed]
         done = self._done(turn, sentences, citer.all_citations(), unanswered=notes)
         done.answer.conflicts = conflicts
         return done
@@ -388,8 +392,9 @@ class Bot:
             return None if any(states_date(t, question) for t in texts) else "no_date"
         if not asks_amount(question):
             return None
-        counted, measure = counted_noun(question), measured_noun(question)
-        if any(states_amount(t, counted, self.alike) and names_measure(t, measure, self.alike) for t in texts):
+        counted, measure, whole = counted_noun(question), measured_noun(question), share_of(question)
+        if any(states_amount(t, counted, self.alike) and names_measure(t, measure, self.alike)
+               and states_share_of(t, whole, self.alike) for t in texts):
             return None
         return "no_amount"
 
@@ -408,7 +413,7 @@ class Bot:
 
     def part_note(self, part: str, reason: str, names: str = "") -> str:
         """What the answer says of a part of the question it leaves open (`reason` as a refusal's:
-        no_amount, no_date, unnamed with the `names` nothing shown mentions)."""
+        no_amount, no_date, no_person, unnamed with the `names` nothing shown mentions)."""
         part = part[:1].upper() + part[1:]
         return self.settings.prompt(f"part_{reason}").strip().replace("{part}", part).replace("{names}", names)
 

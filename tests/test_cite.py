@@ -19,8 +19,10 @@ from bot.answer import (
     is_refusal,
     question_parts,
     render,
+    share_of,
     states_amount,
     states_date,
+    states_share_of,
     wants_more,
 )
 from bot.cite import CLOSEST_MARGIN, Citer
@@ -521,6 +523,19 @@ def test_questions_after_a_date(question, asked):
     ("Who heads the anti-terror centre?", False), ("Who sent troops to Kazakhstan?", False)])
 def test_questions_after_whoever_took_a_post(question, asked):
     assert asks_successor(question) is asked
+
+
+def test_a_share_question_is_answered_by_a_share_of_what_it_asks_about():
+    """"17% of the oil extracted" answers what share of the oil, not what share of gas imports;
+    a state, its people and a possessive's owner only say whose ("Kazakhstan's oil" is "oil")."""
+    assert share_of("What share of Kazakhstan's oil do American companies pump?") == ["oil"]
+    assert share_of("What proportion of Kazakh Muslims back Sharia law?")[0] == "muslims"
+    assert share_of("How many troops were sent?") == []
+    oil = "Chinese companies account for around 17% of the oil extracted from Kazakhstan."
+    assert states_share_of(oil, share_of("What share of Kazakhstan's oil do Chinese firms extract?"))
+    assert not states_share_of(oil, share_of("What share of China's natural gas imports passes through Kazakhstan?"))
+    assert states_share_of("Some 20 per cent of Kazakhstan's population are ethnic Russians.", ["population"])
+    assert states_share_of("No share here.", [])
 
 
 def test_a_date_is_a_date_of_the_calendar_and_a_when_may_be_told_by_events():
