@@ -204,24 +204,24 @@ def test_a_two_part_question_with_neither_part_answered_is_refused(settings):
     assert [s.supported for s in answer.sentences] == [True]
 
 
-def test_a_date_question_answered_without_a_date_is_refused(settings):
-    said = "China's protest-terrorism nexus has primarily been transposed to Central Asia through the Shanghai Cooperation Organisation (SCO)."
+@pytest.mark.parametrize("said, question, reason", [
+    # true and cited, but no year
+    ("China's protest-terrorism nexus has primarily been transposed to Central Asia through the Shanghai Cooperation Organisation (SCO).",
+     "In which year was the Shanghai Cooperation Organisation founded?", "no_date"),
+    # the sacking is true and cited, but names no one who took the post
+    ("The head of Kazakhstan's intelligence services was sacked on 6 January.",
+     "Who replaced Karim Massimov as head of the National Security Committee?", "no_person"),
+])
+def test_a_question_answered_without_what_it_asks_for_is_refused(settings, said, question, reason):
     with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
         bot = _bot(settings, fake.url)
-        answer = bot.ask("In which year was the Shanghai Cooperation Organisation founded?")
-    assert answer.refused and answer.refusal_reason == "no_date", answer.text
-    assert answer.text == bot.refusal_text("no_date") and "date" in answer.text
+        answer = bot.ask(question)
+    assert answer.refused and answer.refusal_reason == reason, answer.text
+    assert answer.text == bot.refusal_text(reason)
     assert [s.supported for s in answer.sentences] == [True]  # shown as what the articles do say
 
 
-def test_a_question_after_a_successor_answered_without_one_is_refused(settings):
-    """The sacking is true and cited, but names no one who took the post."""
-    said = "The head of Kazakhstan's intelligence services was sacked on 6 January."
-    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
-        bot = _bot(settings, fake.url)
-        answer = bot.ask("Who replaced Karim Massimov as head of the National Security Committee?")
-    assert answer.refused and answer.refusal_reason == "no_person", answer.text
-    assert answer.text == bot.refusal_text("no_person") and [s.supported for s in answer.sentences] == [True]
+def test_a_question_after_a_successor_answered_with_one_is_not_refused(settings):
     named = "Nazarbayev's daughter, Dariga, was elected to Tokayev's former position as chairman of the Senate."
     with FakeOllama(answers=(named, "NOT IN SOURCES")) as fake:
         answer = _bot(settings, fake.url).ask("Who took over Tokayev's former post as chairman of the Senate?")
