@@ -7,6 +7,7 @@ held back until the sentence is decided, so markers land right after their sente
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 import unicodedata
@@ -161,8 +162,10 @@ _MONEY_VERBS = r"worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earn
 # Questions after an amount: a count, a length of time or space, a share, a figure, a sentence.
 # A hedge or a preposition may come first: "Roughly how many …?", "By how much …?" (always a
 # difference), "By what percentage …?".
+# A hedge before a question after an amount or a time: "Roughly how many …?", "About when …?".
+_HEDGE = r"(?:(?:roughly|approximately|about|around|exactly|precisely)\s+)?"
 _AMOUNT_ASKED = re.compile(
-    r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely) )?(?:(?:in|for|by|at|to|of) )?"
+    rf"^\s*{_HEDGE}(?:(?:in|for|by|at|to|of)\s+)?"
     rf"(?:how (?:many|long|old|far|big|large)\b|(?<=by )how much\b|how much (?!(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)\b(?!.*\b(?:{_MONEY_VERBS})\b))"
     r"|(?:what|which) (?:[\w'’-]+ ){0,3}?(?:numbers?|percentage|share|proportion|amount|figures?|toll|population|price|cost|sum|fine|total|size|length|sentence)\b)",
     re.IGNORECASE)
@@ -241,14 +244,15 @@ def states_share_of(sentence: str, whole: list[str], alike=None) -> bool:
 
 # "On what date …?", "In which year …?", "When did …?" ask for a time; a "When Tokayev became
 # president, whom …?" clause does not.
-_DATE_ASKED = re.compile(r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely) )?(?:(?:on|in|by|from|since|until|at) )?"
+_DATE_ASKED = re.compile(rf"^\s*{_HEDGE}(?:(?:on|in|by|from|since|until|at)\s+)?"
                          r"(?:(?:what|which) (?:exact )?(?:date|day|year|month|time)\b|when (?:did|does|do|was|were|is|are|had|has|have|will|would|could|can)\b)",
                          re.IGNORECASE)
 # Month names as a text writes them, capitalised ("may" is a verb); abbreviations with their point or
 # a day beside them would be read the same way.
-_MONTHS = r"(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTHS = rf"(?-i:{'|'.join(calendar.month_name[1:])})"
+_WEEKDAYS = "|".join(calendar.day_name)
 # A time said: a month, a weekday, a year, a day of the month, a clock time, or a span of the calendar.
-_CALENDAR = re.compile(rf"\b{_MONTHS}\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b"
+_CALENDAR = re.compile(rf"\b{_MONTHS}\b|\b(?:{_WEEKDAYS}|yesterday|today|tomorrow|tonight)\b"
                        r"|\b(?:1[5-9]|20)\d\d\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[:.]\d\d\b"
                        r"|\b(?:day|week|month|year|decade|century|weekend|night|morning|evening|afternoon|noon|midnight)s?\b",
                        re.IGNORECASE)
@@ -312,7 +316,7 @@ def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool
 
 # What "How many foreign militants …?" counts: the first plural noun in the four words after
 # "how many" (a plural ends in -s; English's common irregular ones are listed).
-_HOW_MANY = re.compile(r"^\s*(?:(?:roughly|approximately|about|around|exactly|precisely)\s+)?(?:(?:in|for|by|at|to|of)\s+)?how many\s+(.*)",
+_HOW_MANY = re.compile(rf"^\s*{_HEDGE}(?:(?:in|for|by|at|to|of)\s+)?how many\s+(.*)",
                        re.IGNORECASE | re.DOTALL)
 _IRREGULAR_PLURALS = frozenset("people police men women children personnel staff".split())
 _NOT_PLURAL = frozenset("was is has does this its his hers ours yours theirs as us thus less across news".split())

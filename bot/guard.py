@@ -10,6 +10,7 @@ article mentions at all is refused before the model can invent an answer.
 
 from __future__ import annotations
 
+import calendar
 import re
 from functools import lru_cache
 
@@ -32,7 +33,7 @@ _OPINION = re.compile(
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"^\s*(?:question|q)\s*:\s*", re.IGNORECASE)
-_MONTHS = "January February March April May June July August September October November December".split()
+_MONTHS = list(calendar.month_name[1:])  # English, as Python never sets the locale unasked
 _DATE = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d\d\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _QUESTION_WORDS = set("what who whom whose which when where why how did does do is are was were can could should would will tell explain describe give list name".split())
