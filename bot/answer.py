@@ -20,7 +20,7 @@ from .cite import Citation, CitedSentence, Citer
 from .conflicts import Conflict
 from .retrieve import Passage
 from . import lexicon
-from .sentences import STOPWORDS, _stem, ends_sentence, sentence_spans
+from .sentences import STOPWORDS, _stem, content_stems, ends_sentence, name_groups, sentence_spans, words
 from .settings import Settings
 from .verify import REPEATS
 
@@ -83,8 +83,9 @@ class Answer:
     # Why a refusal: not_covered (retrieval/corpus), opinion, instructions, model (it said so),
     # unverified (no sentence of its answer could be supported), no_amount (asked for an amount,
     # its verified sentences give none: they are kept in `sentences` as what the articles do say),
-    # no_date (the same for a date or time), no_person (asked who took a post, they name no one),
-    # unnamed (they never mention whom the question names).
+    # no_date (the same for a date or time), no_person (asked who took or holds a post, they name
+    # no one), no_words (asked what someone said, none is given as theirs), unnamed (they never
+    # mention whom the question names).
     refusal_reason: str | None = None
     conflicts: list[Conflict] = field(default_factory=list)  # disagreements the answer was told to state
     left_out: list[str] = field(default_factory=list)  # strict mode: the model's sentences no article supports
@@ -272,12 +273,49 @@ def asks_date(question: str) -> bool:
     return bool(_DATE_ASKED.match(question))
 
 
+# "In which year …?" is answered by a year ("in 2015", "last year"), "In what month …?" by a month;
+# "On the day that Tokayev assumed the presidency" dates no year.
+_UNIT_ASKED = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:what|which)\s+(?P<unit>year|month)\b", re.IGNORECASE)
+_UNIT_SAID = {
+    "year": re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b(?:last|this|that|next|previous|same|following|a|one)\s+year\b|\byears?\s+(?:ago|earlier|later|before|after)\b",
+                       re.IGNORECASE),
+    "month": re.compile(rf"\b{_MONTHS}\b|\b(?:last|this|that|next|previous|same|following|a|one)\s+month\b|\bmonths?\s+(?:ago|earlier|later|before|after)\b",
+                        re.IGNORECASE),
+}
+
+
 def states_date(sentence: str, question: str) -> bool:
-    """Does `sentence` say a time of the kind `question` asks: a date of the calendar for "On what
-    date / in which year …?", that or a time told by events for "When …?"."""
+    """Does `sentence` say a time of the kind `question` asks: a year for "In which year …?", a
+    month for "In what month …?", a date of the calendar for "On what date …?", that or a time
+    told by events for "When …?"."""
+    if (unit := _UNIT_ASKED.match(question)) is not None:
+        return bool(_UNIT_SAID[unit["unit"].lower()].search(sentence))
     if _CALENDAR.search(sentence):
         return True
     return bool(_WHEN_ASKED.match(question)) and bool(_WHEN_SAID.search(sentence))
+
+
+# The words of a date question that only say it asks a time.
+_TIME_NOUNS = frozenset(_stem(w) for w in "date dates day days year years month months time times exact first".split())
+
+
+def dates_the_event(sentence: str, question: str, alike=None) -> bool:
+    """Does `sentence`, which states a time, speak of what `question` asks the time of: a content
+    word in common (the same stem or, with `alike`, MiniLM cosine ≥ ALIKE)? Asked "On what date
+    was X arrested?", "The head of the intelligence services was sacked on 6 January." dates
+    another event: a date moved from one event to another is the false answer it would pass."""
+    # A name in common counts: leaving names out (only what happened must match) lost numbers-51
+    # ("Since when had Nazarbayev been president …?" answered by "had held the post for 29 years
+    # since the break-up of the Soviet Union") on dev, 2026-12-06.
+    asked = content_stems(question) - _TIME_NOUNS
+    said = content_stems(sentence)
+    if not asked or asked & said:
+        return True
+    if alike is None:
+        return False
+    asked_words = {w for w in words(question) if _stem(w) in asked}
+    said_words = {w for w in words(sentence) if _stem(w) in said}
+    return any(alike(a, b) >= ALIKE for a in asked_words for b in said_words)
 
 
 # "Who replaced X as …?", "Who took over from X?", "Who was appointed …?": a question after whoever
@@ -291,6 +329,52 @@ _SUCCESSOR_ASKED = re.compile(
 def asks_successor(question: str) -> bool:
     """Is `question` after whoever took a post or place ("Who replaced X as head of …?")?"""
     return bool(_SUCCESSOR_ASKED.match(question))
+
+
+# A question after whoever holds a post: "Who heads/commanded …?", "Who is X's lawyer?", "Which
+# Kazakh official …?". General English: the verbs of being in charge and the nouns of posts and
+# occupations. "Who is Karim Massimov?" names its person and asks about them instead.
+_IN_CHARGE = (r"heads?|headed|runs?|ran|leads?|led|commands?|commanded|chairs?|chaired|directs?|directed|"
+              r"manages?|managed|governs?|governed|rules?|ruled|controls?|controlled")
+_POST = (r"officials?|ministers?|leaders?|heads?|chiefs?|commanders?|presidents?|premiers?|spokes(?:man|men|woman|women|person)|"
+         r"lawyers?|attorneys?|judges?|prosecutors?|scholars?|experts?|analysts?|researchers?|academics?|professors?|diplomats?|"
+         r"envoys?|ambassadors?|generals?|officers?|directors?|chairm[ae]n|chairs?|deputy|deputies|successors?|predecessors?|"
+         r"rulers?|journalists?|editors?|commentators?|secretary|secretaries|governors?|mayors?")
+_POST_HOLDER_ASKED = re.compile(
+    rf"^\s*(?:and\s+)?(?:(?:who|whom)\s+(?:(?:is|was|are|were|has|had)\s+)?(?:(?:now|currently|then|actually)\s+)?(?:{_IN_CHARGE})\b"
+    rf"|who\s*(?:is|was|are|were|’s|'s)\s+(?:the|a|an|its|his|her|their|[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*[’']s)\s+"
+    rf"(?:[\w’'-]+\s+){{0,3}}?(?:{_POST})\b|which\s+(?:[\w’'-]+\s+){{0,3}}?(?:{_POST})\b)", re.IGNORECASE)
+# "… is managed by China's military police": who is in charge, said in the passive, names a body.
+_IN_CHARGE_BY = re.compile(rf"\b(?:{_IN_CHARGE}|run|managed|commanded|overseen|operated)\s+by\b", re.IGNORECASE)
+
+
+def asks_person(question: str) -> bool:
+    """Is `question` after a person: whoever took a post (asks_successor) or holds one?"""
+    return asks_successor(question) or bool(_POST_HOLDER_ASKED.match(question))
+
+
+def names_in_charge(sentence: str) -> bool:
+    """Does `sentence` say by whom something is run ("… is managed by China's military police")?"""
+    return bool(_IN_CHARGE_BY.search(sentence))
+
+
+# "What did X say/tell/promise …?", "How did X respond to …?": a question after a named person's
+# own words, answered only by a statement the article gives as theirs (speakers.statement_of).
+_WORDS_ASKED = re.compile(
+    r"^\s*(?i:and\s+)?(?i:(?:what|how)\s+(?:did|does|do|has|have|had))\s+(?P<who>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s+"
+    r"(?i:(?:\w+ly\s+)?(?:say|said|tell|told|reply|replied|respond|responded|answer|answered|promise|promised|pledge|pledged|"
+    r"offer|offered|announce|announced|claim|claimed|argue|argued|write|wrote|comment|commented|warn|warned))\b")
+
+
+def words_asked_of(question: str) -> str:
+    """The person whose own words `question` asks for, as written ("" when it asks for none's):
+    the name right after "What did …" or "How did …" before a verb of saying. A state or a city
+    speaks by its officials ("What did Beijing say?" asks its position), so is none."""
+    m = _WORDS_ASKED.match(question)
+    if not m:
+        return ""
+    place = lexicon.current().not_speakers
+    return "" if all(w in place for g in name_groups(m["who"]) for w in g) else m["who"]
 
 
 def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool:

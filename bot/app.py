@@ -31,12 +31,14 @@ from .answer import (
     Sentence,
     asks_amount,
     asks_date,
-    asks_successor,
+    asks_person,
     build_messages,
     cite_stream,
     counted_noun,
+    dates_the_event,
     is_refusal,
     measured_noun,
+    names_in_charge,
     names_measure,
     question_parts,
     render,
@@ -45,6 +47,7 @@ from .answer import (
     states_date,
     states_share_of,
     wants_more,
+    words_asked_of,
 )
 from .cite import CitedSentence, Citer
 from .conflicts import claim_passages, find_conflicts
@@ -64,7 +67,8 @@ from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
 from .quotes import AfterAnswer, in_their_words, quotes_after
 from .retrieve import Retriever
-from .sentences import _stem, ends_sentence, previous_sentence, quote_markers, sentence_spans, words
+from .sentences import _stem, ends_sentence, name_groups, previous_sentence, quote_markers, sentence_spans, words
+from .speakers import statement_of
 from .settings import Settings
 from .store import active_generation, open_store
 from .verify import NOT_ADDED, RESTATES_QUESTION
@@ -158,7 +162,7 @@ class Bot:
         # "model"/"unverified": the passages were on the subject but no sentence could be checked
         # as an answer, so "the articles don't cover that" would claim more than is known.
         name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
-                "no_date": "refusal_date", "no_person": "refusal_person", "model": "refusal_unverified",
+                "no_date": "refusal_date", "no_person": "refusal_person", "no_words": "refusal_words", "model": "refusal_unverified",
                 "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
         return self.settings.prompt(name).strip().replace("{names}", names)
 
@@ -356,7 +360,10 @@ class Bot:
         if len(by_amount) != len(by_name):  # the rewrite split otherwise: the question as a whole
             by_amount, by_name = [standalone], [asking_sentences(turn.asked)]
         # What a part asks for that no shown sentence gives: an amount, a date, who took a post.
-        lacks = [self._figure_missing(part, texts) or self._person_missing(part, [x.text for x in kept]) for part in by_amount]
+        quotes = [c for c in citer.all_citations() if c.n in cited]
+        lacks = [self._figure_missing(part, texts, [c.quote for c in quotes]) or self._person_missing(part, [x.text for x in kept])
+                 or self._words_missing(part, quotes) for part in by_amount]
+        speakers = [words_asked_of(part) for part in by_amount]  # whose words no_words misses
         unnamed: list[list[str]] = []
         for part in by_name:
             missing = unnamed_actors(part, shown, self.actors, self.bodies, lexicon.cities())
@@ -375,21 +382,24 @@ class Bot:
             # user names that no shown sentence mentions means the answer is not about what was
             # asked. Either way the verified sentences are shown as what the articles do say.
             if lacks[0]:
-                return self._done(turn, kept, citer.all_citations(), lacks[0])
+                return self._done(turn, kept, citer.all_citations(), lacks[0], names=speakers[0])
             names = " or ".join(dict.fromkeys(n for m in unnamed for n in m))
             return self._done(turn, kept, citer.all_citations(), "unnamed", names=names)
-        notes = [self.part_note(by_name[i], lacks[i] or "unnamed", " or ".join(unnamed[i])) for i in failed]
+        notes = [self.part_note(by_name[i], lacks[i] or "unnamed", speakers[i] if lacks[i] else " or ".join(unnamed[i])) for i in failed]
         done = self._done(turn, sentences, citer.all_citations(), unanswered=notes)
         done.answer.conflicts = conflicts
         return done
 
-    def _figure_missing(self, question: str, texts: list[str]) -> str | None:
+    def _figure_missing(self, question: str, texts: list[str], quotes: list[str]) -> str | None:
         """"no_amount" or "no_date" when `question` asks for an amount or a time that none of
         `texts` gives; None when they give it or none is asked. A time is a figure of the
         calendar: asked "On what date did the first flight leave?", a true sentence with no date
-        is no answer either."""
+        is no answer either. It is read in the cited `quotes` alone, each on its own, and must be
+        the time of what is asked (dates_the_event): the model's "X was arrested on 6 January"
+        joins an arrest from one quote to another quote's "sacked on 6 January"."""
         if asks_date(question):
-            return None if any(states_date(t, question) for t in texts) else "no_date"
+            return None if any(states_date(q, question) and dates_the_event(q, question, self.alike)
+                               for q in quotes) else "no_date"
         if not asks_amount(question):
             return None
         counted, measure, whole = counted_noun(question), measured_noun(question), share_of(question)
@@ -399,17 +409,38 @@ class Bot:
         return "no_amount"
 
     def _person_missing(self, question: str, shown: list[str]) -> str | None:
-        """"no_person" when `question` asks who took a post ("Who replaced Karim Massimov as head of
-        …?") and no shown sentence names a person the articles introduce other than those the
-        question names. Asked that, "The head of Kazakhstan's intelligence services was sacked on
+        """"no_person" when `question` asks who took or holds a post ("Who replaced Karim Massimov as
+        head of …?", "Who heads …?", answer.asks_person) and no shown sentence names a person the
+        articles introduce other than those the question names, nor says by whom it is run. Asked that, "The head of Kazakhstan's intelligence services was sacked on
         6 January." is true, cited and no answer. The quotes alone are read, without the sentence
         before each: the context names the story's leaders, who answer nothing here."""
-        if not asks_successor(question):
+        if not asks_person(question):
+            return None
+        if any(names_in_charge(t) for t in shown):
             return None
         asked = {_stem(w) for w in words(question)}
         said = {_stem(w) for t in shown for w in words(t)}
         bodies = {n for names in self.bodies for n in names}  # the glossary's bodies hold no post
         return None if any(name & said and not name & asked and name not in bodies for name in self.actors) else "no_person"
+
+    def _words_missing(self, question: str, quotes: list) -> str | None:
+        """"no_words" when `question` asks what a named person said (answer.words_asked_of) and no
+        cited quote is given by its article as theirs (speakers.statement_of: their name with a
+        verb of saying, or a quotation going on from such a sentence). Asked "What has Karim
+        Massimov said in his defence?", a sentence about his arrest is true, cited and no answer.
+        An outlet or an author asked about speaks in the whole article, so is not checked."""
+        who = words_asked_of(question)
+        name = {w for g in name_groups(who) for w in g} - self.writers
+        if not name:
+            return None
+        found = any((art := self.articles.get(c.article_id)) is not None and statement_of(art.text, c.start, c.end, name)
+                    for c in quotes)
+        return None if found else "no_words"
+
+    @functools.cached_property
+    def writers(self) -> frozenset[str]:
+        """The words of the outlets' and authors' names: an article is all theirs."""
+        return frozenset(w for a in self.articles.values() for n in (a.outlet, a.author or "") for w in words(n))
 
     def part_note(self, part: str, reason: str, names: str = "") -> str:
         """What the answer says of a part of the question it leaves open (`reason` as a refusal's:

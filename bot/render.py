@@ -110,7 +110,8 @@ REFUSAL_REASONS = {
     "unverified": "No sentence of the model's answer could be verified against the articles",
     "no_amount": "The question asks for a figure that no verified sentence gives",
     "no_date": "The question asks for a date or time that no verified sentence gives",
-    "no_person": "The question asks who took a post, and no verified sentence names them",
+    "no_person": "The question asks who took or holds a post, and no verified sentence names them",
+    "no_words": "The question asks what someone said, and no verified sentence gives their words",
     "unnamed": "The question names someone no verified sentence mentions",
 }
 

@@ -27,7 +27,7 @@ _ASKS_WORDS = re.compile(
     r"comment|commented|suggest|suggested|claim|claimed|note|noted|write|wrote|make of|call|called)\b",
     re.IGNORECASE)
 # The citer's speech verbs, and the reporting forms a statement's attribution also takes.
-_SPEECH = rf"(?:{SPEECH_VERBS}|say|suspect|adds|explains|writes|stressed|predicted|declared|complained|indicated|according to)"
+_SPEECH = rf"(?:{SPEECH_VERBS}|say|suspect|adds|explains|writes|stressed|predicted|declared|complained|indicated|according to|made (?:it )?clear)"
 _SPEECH_WORD = re.compile(rf"\b{_SPEECH}\b", re.IGNORECASE)
 # "…, she said.", "he added", "said she": words given to the speaker the statement is already about.
 _PRONOUN_SPEECH = re.compile(rf"\b(?:he|she)\s+{_SPEECH}\b|\b{_SPEECH}\s+(?:he|she)\b", re.IGNORECASE)

@@ -11,10 +11,13 @@ from bot.answer import (
     Sentence,
     asks_amount,
     asks_date,
+    asks_person,
     asks_successor,
     cite_stream,
     counted_noun,
+    dates_the_event,
     measured_noun,
+    names_in_charge,
     names_measure,
     is_refusal,
     question_parts,
@@ -24,6 +27,7 @@ from bot.answer import (
     states_date,
     states_share_of,
     wants_more,
+    words_asked_of,
 )
 from bot.cite import CLOSEST_MARGIN, Citer
 from bot.sentences import key_facts, overlap, sentence_spans
@@ -523,6 +527,51 @@ def test_questions_after_a_date(question, asked):
     ("Who heads the anti-terror centre?", False), ("Who sent troops to Kazakhstan?", False)])
 def test_questions_after_whoever_took_a_post(question, asked):
     assert asks_successor(question) is asked
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("Who replaced Karim Massimov as head of the National Security Committee?", True),
+    ("Who heads the anti-terror centre?", True), ("Who commanded the evacuation?", True), ("who runs it", True),
+    ("Who is Karim Massimov's defence lawyer?", True), ("Who was the ministry's spokesman then?", True),
+    ("Which Kazakh health official announced the toll?", True), ("Which Macquarie University academic did the FT quote?", True),
+    ("Who is Karim Massimov?", False), ("Who's Hu Xijin?", False), ("Who said the protests were a colour revolution?", False),
+    ("Who sent troops to Kazakhstan?", False), ("Which people were arrested?", False), ("Which outlet reported it?", False)])
+def test_questions_after_a_person_in_a_post(question, asked):
+    assert asks_person(question) is asked
+
+
+def test_who_is_in_charge_may_be_said_in_the_passive():
+    assert names_in_charge("The outpost is managed by China's military police and not the army.")
+    assert names_in_charge("a force commanded by a Russian general")
+    assert not names_in_charge("The outpost was financed by China.")
+
+
+def test_a_date_answers_only_when_it_is_the_date_of_what_is_asked(bot):
+    """"sacked on 6 January" is no date of an arrest; a word of the same meaning counts (MiniLM)."""
+    arrested = "On what date was Karim Massimov arrested?"
+    assert not dates_the_event("The head of Kazakhstan's intelligence services was sacked on 6 January.", arrested, bot.alike)
+    assert dates_the_event("Karim Massimov was detained on 8 January.", arrested, bot.alike)
+    assert dates_the_event("Protests broke out in Zhanaozen on 2 January.", "On what date did the protests begin?", bot.alike)
+    assert not dates_the_event("The troops left on 13 January.", "On what date did the protests begin?", bot.alike)
+
+
+@pytest.mark.parametrize("question, who", [
+    ("What did Tokayev promise Putin in exchange for the troops?", "Tokayev"),
+    ("What has Karim Massimov said in his defence?", "Karim Massimov"), ("How did Hu Xijin respond to Psaki?", "Hu Xijin"),
+    ("what did Zhang Xin tell the FT?", "Zhang Xin"), ("What did Beijing say about the unrest?", ""),  # a state: its officials
+    ("What did Tokayev do next?", ""), ("Who said the protests were a colour revolution?", ""),
+    ("What does the CSTO do?", "")])
+def test_questions_after_a_persons_own_words(question, who):
+    assert words_asked_of(question) == who
+
+
+def test_a_year_question_needs_a_year_and_a_month_question_a_month():
+    year, month = "In what year did Tokayev first chair the Senate?", "In which month did Tokayev become president?"
+    assert not states_date("On the day that Tokayev assumed the presidency, Dariga was elected.", year)
+    assert states_date("In 2015, its navy extracted 225 Chinese nationals.", year)
+    assert states_date("He had left the post a year earlier.", year)
+    assert states_date("He took over the presidency in March 2019.", month)
+    assert not states_date("He took over the presidency in 2019.", month)
 
 
 def test_a_share_question_is_answered_by_a_share_of_what_it_asks_about():

@@ -161,7 +161,7 @@ def test_item_structure(split, item):
     category = item["category"]
     assert category in CATEGORIES, f"{item_id}: unknown category {category!r}"
     pattern = f"{ID_PREFIX[split]}{CATEGORIES[category]}-NN"
-    assert re.fullmatch(rf"{re.escape(ID_PREFIX[split])}{CATEGORIES[category]}-\d{{2}}", item_id), (
+    assert re.fullmatch(rf"{re.escape(ID_PREFIX[split])}{CATEGORIES[category]}-\d{{2,}}", item_id), (
         f"{item_id}: id must look like '{pattern}' for category {category!r} in the {split} split")
     assert item["expect"] in ("answer", "refuse"), f"{item_id}: expect must be 'answer' or 'refuse'"
     assert item["question"].strip(), f"{item_id}: empty question"

@@ -211,13 +211,20 @@ def test_a_two_part_question_with_neither_part_answered_is_refused(settings):
     # the sacking is true and cited, but names no one who took the post
     ("The head of Kazakhstan's intelligence services was sacked on 6 January.",
      "Who replaced Karim Massimov as head of the National Security Committee?", "no_person"),
+    # a date, but of the sacking, not of the arrest asked about
+    ("The head of Kazakhstan's intelligence services was sacked on 6 January.",
+     "On what date was Karim Massimov arrested?", "no_date"),
+    # the arrest is true and cited, but gives none of his own words
+    ("We may only guess now but the arrest of Karim Massimov, the head of the National Security Committee of Kazakhstan and a "
+     "high-profile figure in Kazakh politics, might have also sent shivers down the spine of those responsible for the Central "
+     "Asian vector in Beijing.", "What has Karim Massimov said in his defence?", "no_words"),
 ])
 def test_a_question_answered_without_what_it_asks_for_is_refused(settings, said, question, reason):
     with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
         bot = _bot(settings, fake.url)
         answer = bot.ask(question)
     assert answer.refused and answer.refusal_reason == reason, answer.text
-    assert answer.text == bot.refusal_text(reason)
+    assert answer.text == bot.refusal_text(reason, "Karim Massimov" if reason == "no_words" else "everyone it names")
     assert [s.supported for s in answer.sentences] == [True]  # shown as what the articles do say
 
 

@@ -67,6 +67,11 @@ def test_she_said_keeps_the_words_with_the_speaker(articles):
     assert "cross-border road truck" not in said  # a photo caption is nobody's words
 
 
+def test_made_it_clear_gives_words_to_the_speaker(articles):
+    said = _statement(articles, "spectator-pike", "In his virtual address", {"tokayev"})
+    assert said is not None and "foreign militants" in said
+
+
 def test_a_sentence_the_article_does_not_give_as_the_speakers_is_no_statement(articles):
     # Radchenko's words are not Niva Yau's, and a reporter's sentence is nobody's.
     assert _statement(articles, "wsj-beijing-watches", "But “the fact that they gave", {"niva", "yau"}) is None
