@@ -353,9 +353,16 @@ def asks_person(question: str) -> bool:
     return asks_successor(question) or bool(_POST_HOLDER_ASKED.match(question))
 
 
-def names_in_charge(sentence: str) -> bool:
-    """Does `sentence` say by whom something is run ("… is managed by China's military police")?"""
-    return bool(_IN_CHARGE_BY.search(sentence))
+def names_in_charge(sentence: str, question: str) -> bool:
+    """Does `sentence` say by whom something is run ("… is managed by China's military police"),
+    naming someone `question` does not? Asked "Who commands the military police that run the
+    outpost?", the police running it is what the question already says."""
+    asked = content_stems(question)
+    for m in _IN_CHARGE_BY.finditer(sentence):
+        agent = re.split(r"[.;:,()]|\b(?:and|or|but|not|which|who|that|while|whereas)\b", sentence[m.end():], maxsplit=1)[0]
+        if any(_stem(w) not in asked for w in _whole_words(agent, 3)):
+            return True
+    return False
 
 
 # "What did X say/tell/promise …?", "How did X respond to …?": a question after a named person's

@@ -416,7 +416,7 @@ class Bot:
         before each: the context names the story's leaders, who answer nothing here."""
         if not asks_person(question):
             return None
-        if any(names_in_charge(t) for t in shown):
+        if any(names_in_charge(t, question) for t in shown):
             return None
         asked = {_stem(w) for w in words(question)}
         said = {_stem(w) for t in shown for w in words(t)}

@@ -541,9 +541,11 @@ def test_questions_after_a_person_in_a_post(question, asked):
 
 
 def test_who_is_in_charge_may_be_said_in_the_passive():
-    assert names_in_charge("The outpost is managed by China's military police and not the army.")
-    assert names_in_charge("a force commanded by a Russian general")
-    assert not names_in_charge("The outpost was financed by China.")
+    outpost = "The outpost is managed by China's military police and not the army."
+    assert names_in_charge(outpost, "Who runs the outpost?")
+    assert not names_in_charge(outpost, "Who commands the Chinese military police that run the outpost?")  # no one new
+    assert names_in_charge("a force commanded by a Russian general", "Who led the force?")
+    assert not names_in_charge("The outpost was financed by China.", "Who runs the outpost?")
 
 
 def test_a_date_answers_only_when_it_is_the_date_of_what_is_asked(bot):
