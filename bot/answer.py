@@ -276,11 +276,11 @@ def asks_date(question: str) -> bool:
 # "In which year …?" is answered by a year ("in 2015", "last year"), "In what month …?" by a month;
 # "On the day that Tokayev assumed the presidency" dates no year.
 _UNIT_ASKED = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:what|which)\s+(?P<unit>year|month)\b", re.IGNORECASE)
+_NEAR = r"(?:last|this|that|next|previous|same|following|a|one)"  # "last year", "a month"
+_AGO = r"(?:ago|earlier|later|before|after)"  # "two years later"
 _UNIT_SAID = {
-    "year": re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b(?:last|this|that|next|previous|same|following|a|one)\s+year\b|\byears?\s+(?:ago|earlier|later|before|after)\b",
-                       re.IGNORECASE),
-    "month": re.compile(rf"\b{_MONTHS}\b|\b(?:last|this|that|next|previous|same|following|a|one)\s+month\b|\bmonths?\s+(?:ago|earlier|later|before|after)\b",
-                        re.IGNORECASE),
+    "year": re.compile(rf"\b(?:1[5-9]|20)\d\d\b|\b{_NEAR}\s+year\b|\byears?\s+{_AGO}\b", re.IGNORECASE),
+    "month": re.compile(rf"\b{_MONTHS}\b|\b{_NEAR}\s+month\b|\bmonths?\s+{_AGO}\b", re.IGNORECASE),
 }
 
 

@@ -202,7 +202,11 @@ class Bot:
         _, llm, _ = self.backend
         text = llm.complete(prompt).text.strip().splitlines()
         rewritten = text[0].strip().strip('"') if text else ""
-        return rewritten if 3 <= len(rewritten) <= 400 else question
+        if 3 <= len(rewritten) <= 400 and "?" in rewritten:
+            return rewritten
+        # No question came back ("Who said that?" rewritten "Some Chinese experts said that."): the
+        # question before it gives what this one leans on, so both are asked.
+        return f"{asked_before[-1]} {question}" if asked_before else question
 
     # -- the answer -----------------------------------------------------------------------
     def prompt_passages(self, question: str, retrieved: list) -> tuple[list, list]:
@@ -411,9 +415,10 @@ class Bot:
     def _person_missing(self, question: str, shown: list[str]) -> str | None:
         """"no_person" when `question` asks who took or holds a post ("Who replaced Karim Massimov as
         head of …?", "Who heads …?", answer.asks_person) and no shown sentence names a person the
-        articles introduce other than those the question names, nor says by whom it is run. Asked that, "The head of Kazakhstan's intelligence services was sacked on
-        6 January." is true, cited and no answer. The quotes alone are read, without the sentence
-        before each: the context names the story's leaders, who answer nothing here."""
+        articles introduce other than those the question names, nor says by whom it is run. Asked
+        that, "The head of Kazakhstan's intelligence services was sacked on 6 January." is true,
+        cited and no answer. The quotes alone are read, without the sentence before each: the
+        context names the story's leaders, who answer nothing here."""
         if not asks_person(question):
             return None
         if any(names_in_charge(t, question) for t in shown):

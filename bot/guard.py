@@ -51,15 +51,23 @@ _ORDINAL_PICK = re.compile(r"\bthe\s+(?:first|second|third|fourth|last)(?:\s+one
                            re.IGNORECASE)
 
 
+_SENTENCE_OPENS = re.compile(r"(?:^|[.?!])\W*$")  # nothing but punctuation since the text or a sentence began
+
+
 def is_follow_up(question: str) -> bool:
     """Does the question lean on the conversation ("And how did China react to that?")?
     A self-contained question is not rewritten: the rewrite costs an LLM call and can only
     drift from what was asked. A question of question words alone ("Why?", "Since when?",
-    "How many?") leans on it too: there is nothing else to ask about."""
+    "How many?") or with a word or two more ("Why risky?", "Where exactly?") leans on it too: there is
+    little else to ask about."""
     if _FOLLOW_UP.search(question) or _ORDINAL_PICK.search(question):
         return True
-    content = [w for w in re.findall(r"[\w’'-]+", question.lower()) if w not in _QUESTION_WORDS and w not in STOPWORDS]
-    return not content
+    # A word opening a sentence is capitalised as such, not as a name.
+    tokens = [(m.group(), _SENTENCE_OPENS.search(question[:m.start()]) is not None) for m in re.finditer(r"[\w’'-]+", question)]
+    content = [(w, first) for w, first in tokens if w.lower() not in _QUESTION_WORDS and w.lower() not in STOPWORDS]
+    # Two words or fewer and no name are as elliptical ("Why risky?", "Who disagrees?", "Run by
+    # whom?", "How many returned?"): a name ("Who is Putin?") makes a question of its own.
+    return len(content) <= 2 and not any((w[:1].isupper() and not first) or w[:1].isdigit() for w, first in content)
 
 
 # Only in what a user writes (an article may well say "in one word" or "role-play"): demands on

@@ -37,6 +37,8 @@ def test_instructions_are_stripped(question, kept):
     ("What did the first one say about the Russians?", True),  # a pick from a list said before
     ("When was the first time China faced unrest there?", True),  # "there"
     ("Why did China stay out of Kazakhstan?", False),
+    ("Why risky?", True), ("How many returned?", True), ("Run by whom?", True),  # two words or fewer
+    ("Who is Putin?", False), ("What is Xinjiang?", False),  # a name makes a question of its own
 ])
 def test_follow_ups_are_recognised(question, expected):
     assert is_follow_up(question) is expected

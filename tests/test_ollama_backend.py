@@ -75,6 +75,16 @@ def test_follow_up_is_rewritten_by_the_backend(settings):
     assert "What did Russia do?" in condense and answer.standalone_question.startswith("How did China react")
 
 
+def test_a_rewrite_that_is_no_question_asks_both_questions(settings):
+    """The small model sometimes answers the rewrite instead of rewriting ("Who said that?" →
+    "Some Chinese experts said that."): the question before it then gives the context."""
+    before = "Did every Chinese expert go along with the idea that the West stirred up the protests?"
+    history = [{"role": "user", "content": before}, {"role": "assistant", "content": "No: some dispute it."}]
+    with FakeOllama(answers=("Some Chinese experts said that.",)) as fake:
+        answer = _bot(settings, fake.url).ask("Who said that?", history)
+    assert answer.standalone_question == f"{before} Who said that?"
+
+
 @pytest.mark.parametrize("mode,needle", [
     ("die", "closed the connection in the middle of the answer"),
     ("error", "refused the request: llama runner process has terminated"),
