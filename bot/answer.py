@@ -162,8 +162,7 @@ _ONE_FACT = re.compile(
 _MONEY_VERBS = r"worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned"
 # Questions after an amount: a count, a length of time or space, a share, a figure, a sentence.
 # A hedge or a preposition may come first: "Roughly how many …?", "By how much …?" (always a
-# difference), "By what percentage …?".
-# A hedge before a question after an amount or a time: "Roughly how many …?", "About when …?".
+# difference), "By what percentage …?". The hedge is shared with the date and how-many questions.
 _HEDGE = r"(?:(?:roughly|approximately|about|around|exactly|precisely)\s+)?"
 _AMOUNT_ASKED = re.compile(
     rf"^\s*{_HEDGE}(?:(?:in|for|by|at|to|of)\s+)?"

@@ -363,7 +363,8 @@ class Bot:
         by_amount, by_name = question_parts(standalone), question_parts(asking_sentences(turn.asked))
         if len(by_amount) != len(by_name):  # the rewrite split otherwise: the question as a whole
             by_amount, by_name = [standalone], [asking_sentences(turn.asked)]
-        # What a part asks for that no shown sentence gives: an amount, a date, who took a post.
+        # What a part asks for that no shown sentence gives: an amount, a date, who took or holds a
+        # post, what a named person said.
         quotes = [c for c in citer.all_citations() if c.n in cited]
         lacks = [self._figure_missing(part, texts, [c.quote for c in quotes]) or self._person_missing(part, [x.text for x in kept])
                  or self._words_missing(part, quotes) for part in by_amount]
@@ -449,7 +450,8 @@ class Bot:
 
     def part_note(self, part: str, reason: str, names: str = "") -> str:
         """What the answer says of a part of the question it leaves open (`reason` as a refusal's:
-        no_amount, no_date, no_person, unnamed with the `names` nothing shown mentions)."""
+        no_amount, no_date, no_person, no_words with the speaker as `names`, unnamed with the
+        `names` nothing shown mentions)."""
         part = part[:1].upper() + part[1:]
         return self.settings.prompt(f"part_{reason}").strip().replace("{part}", part).replace("{names}", names)
 
