@@ -67,7 +67,7 @@ from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
 from .quotes import AfterAnswer, in_their_words, quotes_after
 from .retrieve import Retriever
-from .sentences import _stem, ends_sentence, name_groups, previous_sentence, quote_markers, sentence_spans, words
+from .sentences import _stem, content_stems, ends_sentence, name_groups, previous_sentence, quote_markers, sentence_spans, words
 from .speakers import statement_of
 from .settings import Settings
 from .store import active_generation, open_store
@@ -121,6 +121,16 @@ class Turn:
     model: str = "none"
     passages: list = field(default_factory=list)  # the retrieved passages (for Answer.related)
     asked: str = ""  # the question less its instructions (guard.asked_question)
+
+
+_SWAP = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<new>[^?]+?)\s*\?\s*$", re.IGNORECASE)
+
+
+def _keeps_swap(question: str, rewritten: str) -> bool:
+    """"And police?" asks the question before it again about police: a rewrite without the new
+    thing's words ("How many civilians died …?") asks the old question, not this one."""
+    m = _SWAP.match(question)
+    return not m or len(m["new"].split()) > 4 or content_stems(m["new"]) <= content_stems(rewritten)
 
 
 class Bot:
@@ -202,7 +212,7 @@ class Bot:
         _, llm, _ = self.backend
         text = llm.complete(prompt).text.strip().splitlines()
         rewritten = text[0].strip().strip('"') if text else ""
-        if 3 <= len(rewritten) <= 400 and "?" in rewritten:
+        if 3 <= len(rewritten) <= 400 and "?" in rewritten and _keeps_swap(question, rewritten):
             return rewritten
         # No question came back ("Who said that?" rewritten "Some Chinese experts said that."): the
         # question before it gives what this one leans on, so both are asked.

@@ -85,6 +85,20 @@ def test_a_rewrite_that_is_no_question_asks_both_questions(settings):
     assert answer.standalone_question == f"{before} Who said that?"
 
 
+@pytest.mark.parametrize("rewrite,kept", [
+    ("How many civilians died in the unrest, according to The Spectator?", False),  # the old question
+    ("How many police officers died in the unrest, according to The Spectator?", True),
+])
+def test_an_and_question_rewritten_without_its_new_thing_asks_both_questions(settings, rewrite, kept):
+    """"And police?" asks the question before it again about police: a rewrite that lost "police"
+    asks the old question, so the question before it and this one are asked together."""
+    before = "How many civilians died in the unrest, according to The Spectator?"
+    history = [{"role": "user", "content": before}, {"role": "assistant", "content": "Some 164, it says."}]
+    with FakeOllama(answers=(rewrite,)) as fake:
+        answer = _bot(settings, fake.url).ask("And police?", history)
+    assert answer.standalone_question == (rewrite if kept else f"{before} And police?")
+
+
 @pytest.mark.parametrize("mode,needle", [
     ("die", "closed the connection in the middle of the answer"),
     ("error", "refused the request: llama runner process has terminated"),
