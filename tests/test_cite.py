@@ -597,6 +597,10 @@ def test_a_date_is_a_date_of_the_calendar_and_a_when_may_be_told_by_events():
     assert states_date("Only after the bloody suppression did Wang Yi speak.", when)
     assert not states_date("Only after the bloody suppression did Wang Yi speak.", on_what_date)
     assert not states_date("Chinese companies account for around 17% of the oil.", when)
+    # A vague time says it happened, not when: "When did China first set up its outposts?"
+    for vague in ("More recently, China has set up paramilitary outposts.", "China now has outposts there.",
+                  "At the time, Beijing said little.", "China was then a bystander."):
+        assert not states_date(vague, when), vague
 
 
 def test_the_closest_source_is_quoted_only_when_it_fits_the_question(bot):
