@@ -60,6 +60,7 @@ from .guard import (
     is_follow_up,
     is_instruction,
     split_instructions,
+    swapped_in,
     unknown_terms,
     without_instructions,
 )
@@ -121,16 +122,6 @@ class Turn:
     model: str = "none"
     passages: list = field(default_factory=list)  # the retrieved passages (for Answer.related)
     asked: str = ""  # the question less its instructions (guard.asked_question)
-
-
-_SWAP = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<new>[^?]+?)\s*\?\s*$", re.IGNORECASE)
-
-
-def _keeps_swap(question: str, rewritten: str) -> bool:
-    """"And police?" asks the question before it again about police: a rewrite without the new
-    thing's words ("How many civilians died …?") asks the old question, not this one."""
-    m = _SWAP.match(question)
-    return not m or len(m["new"].split()) > 4 or content_stems(m["new"]) <= content_stems(rewritten)
 
 
 class Bot:
@@ -212,7 +203,10 @@ class Bot:
         _, llm, _ = self.backend
         text = llm.complete(prompt).text.strip().splitlines()
         rewritten = text[0].strip().strip('"') if text else ""
-        if 3 <= len(rewritten) <= 400 and "?" in rewritten and _keeps_swap(question, rewritten):
+        # "And police?" asks the question before it again about police: a rewrite without the new
+        # thing's words ("How many civilians died …?") asks the old question, not this one.
+        new = swapped_in(question)
+        if 3 <= len(rewritten) <= 400 and "?" in rewritten and (not new or content_stems(new) <= content_stems(rewritten)):
             return rewritten
         # No question came back ("Who said that?" rewritten "Some Chinese experts said that."): the
         # question before it gives what this one leans on, so both are asked.

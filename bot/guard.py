@@ -70,6 +70,19 @@ def is_follow_up(question: str) -> bool:
     return len(content) <= 2 and not any((w[:1].isupper() and not first) or w[:1].isdigit() for w, first in content)
 
 
+# "And police?", "What about the US?": the question before it, asked again about something else.
+_SWAP = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<new>[^?]+?)\s*\?\s*$", re.IGNORECASE)
+
+
+def swapped_in(question: str) -> str | None:
+    """What an "And X?" question asks the question before it about (X, up to four words), or None.
+    "And what did he say?" asks a question of its own, so X never opens with a question word."""
+    m = _SWAP.match(question)
+    if not m or len(m["new"].split()) > 4 or m["new"].split()[0].lower() in _QUESTION_WORDS:
+        return None
+    return m["new"]
+
+
 # Only in what a user writes (an article may well say "in one word" or "role-play"): demands on
 # the reply's form or sources, and role-play framings. They address the assistant as much as
 # "ignore previous instructions" does, and the 1.5B model obeys them ("One word only, and don't

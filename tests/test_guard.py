@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.guard import asked_question, asking_sentences, asks_opinion, is_follow_up, is_instruction, split_instructions, unknown_terms, without_instructions
+from bot.guard import asked_question, asking_sentences, asks_opinion, is_follow_up, is_instruction, split_instructions, swapped_in, unknown_terms, without_instructions
 
 
 @pytest.mark.parametrize("question,kept", [
@@ -149,3 +149,15 @@ def test_reply_demands_are_only_looked_for_in_questions():
 ])
 def test_the_sentences_that_ask(question, asking):
     assert asking_sentences(question) == asking
+
+
+@pytest.mark.parametrize("question,new", [
+    ("And police?", "police"),
+    ("What about the US?", "the US"),
+    ("And in 2021?", "in 2021"),
+    ("And what did he say?", None),  # a question of its own
+    ("And how did China react to that deployment?", None),  # more than a thing swapped in
+    ("Who took over?", None),
+])
+def test_and_questions_name_what_they_swap_in(question, new):
+    assert swapped_in(question) == new
