@@ -348,6 +348,22 @@ _POST_HOLDER_ASKED = re.compile(
 _IN_CHARGE_BY = re.compile(rf"\b(?:{_IN_CHARGE}|run|managed|commanded|overseen|operated)\s+by\b", re.IGNORECASE)
 
 
+# How a text says that someone took a post: the verbs of succeeding and of being put in office, and
+# the nouns of the one before or after ("His predecessor, …", "new President …"). General English.
+_SUCCESSION_SAID = re.compile(
+    r"\b(?:took|takes?|taken|taking) over\b|\b(?:succeed(?:s|ed|ing)?|successors?|predecessors?|replac(?:e|es|ed|ing)|"
+    r"appoint(?:s|ed|ing|ment)?|elect(?:s|ed|ing|ion)?|nominat(?:e|es|ed|ing)|install(?:s|ed|ing)?|promot(?:e|es|ed|ing)|"
+    r"assum(?:e|es|ed|ing)|became|becomes?|sworn in|stepped in|steps in|handed over|new|newly|named as|chosen as|picked as)\b",
+    re.IGNORECASE)
+
+
+def states_succession(sentence: str) -> bool:
+    """Does `sentence` say that someone took, was given or handed on a post ("he took over the
+    presidency", "was elected to …", "His predecessor, …")? Asked "Who took over from Wang Yi as
+    foreign minister?", a sentence naming another foreign minister says nothing of who came next."""
+    return bool(_SUCCESSION_SAID.search(sentence))
+
+
 def asks_person(question: str) -> bool:
     """Is `question` after a person: whoever took a post (asks_successor) or holds one?"""
     return asks_successor(question) or bool(_POST_HOLDER_ASKED.match(question))

@@ -32,6 +32,7 @@ from .answer import (
     asks_amount,
     asks_date,
     asks_person,
+    asks_successor,
     build_messages,
     cite_stream,
     counted_noun,
@@ -46,6 +47,7 @@ from .answer import (
     states_amount,
     states_date,
     states_share_of,
+    states_succession,
     wants_more,
     words_asked_of,
 )
@@ -426,6 +428,10 @@ class Bot:
         context names the story's leaders, who answer nothing here."""
         if not asks_person(question):
             return None
+        # Whoever took a post is named by a sentence saying that someone took it: the post's holder
+        # at another time or in another country answers nothing of who came next.
+        if asks_successor(question) and not any(states_succession(t) for t in shown):
+            return "no_person"
         if any(names_in_charge(t, question) for t in shown):
             return None
         asked = {_stem(w) for w in words(question)}

@@ -18,6 +18,7 @@ from bot.answer import (
     dates_the_event,
     measured_noun,
     names_in_charge,
+    states_succession,
     names_measure,
     is_refusal,
     question_parts,
@@ -78,7 +79,6 @@ def test_names_may_come_from_the_cited_outlet_or_a_partial_name():
     assert missing_facts("According to The Spectator, 164 civilians were killed.", "Some 164 civilians were killed.", "The Spectator Francis Pike") == []
     assert missing_facts("Xi Jinping praised Tokayev.", "President Xi praised Tokayev.") == []
     assert missing_facts("Italian journalist Raffaello Pantucci praised it.", "Xi praised it.") == ["italian", "pantucci", "raffaello"]
-
 
 
 def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
@@ -172,7 +172,6 @@ def test_number_tied_to_the_wrong_name_is_unsupported(bot):
     c.set_passages(bot.retriever.retrieve("How many soldiers did Armenia contribute to the CSTO mission?").passages)
     s = c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")
     assert not s.supported and "2500 (armenia)" in s.missing
-
 
 
 def test_a_restated_question_is_a_verdict():
@@ -538,6 +537,19 @@ def test_questions_after_whoever_took_a_post(question, asked):
     ("Who sent troops to Kazakhstan?", False), ("Which people were arrested?", False), ("Which outlet reported it?", False)])
 def test_questions_after_a_person_in_a_post(question, asked):
     assert asks_person(question) is asked
+
+
+@pytest.mark.parametrize("sentence, said", [
+    ("Although he took over the presidency in March 2019, his power was deeply circumscribed.", True),
+    ("His predecessor, Nursultan Nazarbayev, had held the post for 29 years.", True),
+    ("Dariga was elected to Tokayev's former position as chairman of the Senate.", True),
+    ("The new mayor, Ann Lee, was sworn in on Monday.", True), ("She was appointed chief executive in 2019.", True),
+    # the post's holder at another time or in another country: no one taking it
+    ("Mukhtar Tleuberdi, Foreign Minister of Kazakhstan, indicated Tuesday that Beijing may have offered support.", False),
+    ("The head of Kazakhstan's intelligence services was sacked on 6 January.", False),
+    ("Wang Yi, the Chinese foreign minister, publicly announced that Beijing was ready to help.", False)])
+def test_a_sentence_saying_that_someone_took_a_post(sentence, said):
+    assert states_succession(sentence) is said
 
 
 def test_who_is_in_charge_may_be_said_in_the_passive():

@@ -235,6 +235,9 @@ def test_a_two_part_question_with_neither_part_answered_is_refused(settings):
     # the sacking is true and cited, but names no one who took the post
     ("The head of Kazakhstan's intelligence services was sacked on 6 January.",
      "Who replaced Karim Massimov as head of the National Security Committee?", "no_person"),
+    # another country's holder of the post, named, but no one said to have taken it over
+    ("Mukhtar Tleuberdi, Foreign Minister of Kazakhstan, indicated Tuesday that Beijing may have offered security support "
+     "early on, but was rebuffed by Kazakh authorities.", "Who took over from Wang Yi as China's foreign minister?", "no_person"),
     # a date, but of the sacking, not of the arrest asked about
     ("The head of Kazakhstan's intelligence services was sacked on 6 January.",
      "On what date was Karim Massimov arrested?", "no_date"),
