@@ -81,6 +81,7 @@ def test_names_may_come_from_the_cited_outlet_or_a_partial_name():
     assert missing_facts("Italian journalist Raffaello Pantucci praised it.", "Xi praised it.") == ["italian", "pantucci", "raffaello"]
 
 
+
 def test_a_number_must_be_stated_with_the_name_it_is_tied_to():
     putin = "By sending 2,500 troops to help defend Kazakhstan, at a stroke Putin has validated his Collective Security Treaty Organisation."
     armenia = "The other CSTO rulers of Armenia, Belarus, Kyrgyzstan and Tajikistan are likely to be impressed."
@@ -172,6 +173,7 @@ def test_number_tied_to_the_wrong_name_is_unsupported(bot):
     c.set_passages(bot.retriever.retrieve("How many soldiers did Armenia contribute to the CSTO mission?").passages)
     s = c.cite("Armenia contributed 2,500 troops to the CSTO mission in Kazakhstan.")
     assert not s.supported and "2500 (armenia)" in s.missing
+
 
 
 def test_a_restated_question_is_a_verdict():
@@ -567,6 +569,21 @@ def test_a_date_answers_only_when_it_is_the_date_of_what_is_asked(bot):
     assert dates_the_event("Karim Massimov was detained on 8 January.", arrested, bot.alike)
     assert dates_the_event("Protests broke out in Zhanaozen on 2 January.", "On what date did the protests begin?", bot.alike)
     assert not dates_the_event("The troops left on 13 January.", "On what date did the protests begin?", bot.alike)
+
+
+def test_a_name_in_common_dates_the_event_only_with_a_sentence_close_to_it(bot):
+    """What happened must match: a shared name beside another event's year is no answer, unless the
+    sentence says the asked thing in other words ("fired"/"sacked", "spy chief"/"head of … intelligence")."""
+    campaign = "When did China start its campaign of forced assimilation in Xinjiang?"
+    assert not dates_the_event("China has shared a close relationship with its neighbour since the launch of the "
+                               "Silk Road Economic Belt in 2013.", campaign, bot.alike)
+    assert dates_the_event("The head of Kazakhstan's intelligence services was sacked on 6 January.",
+                           "On what date was Kazakhstan's spy chief fired?", bot.alike)
+    # The question's own time clause is no event to match: only the name is asked about.
+    assert dates_the_event("His predecessor, Nursultan Nazarbayev, had held the post for 29 years since the break-up of the "
+                           "Soviet Union.", "Since when had Nursultan Nazarbayev been president before he handed over to Tokayev?",
+                           bot.alike)
+    assert not dates_the_event("The Kazakh election was held in January 2020.", campaign)  # no names, no event: nothing without MiniLM
 
 
 @pytest.mark.parametrize("question, who", [
