@@ -245,6 +245,13 @@ class Bot:
             yield self._done(turn, [], [], "not_covered")
             return
         retrieval = self.retriever.retrieve(standalone)
+        if not retrieval.covered and (turn.rewritten or is_follow_up(asked)) and (before := self._asked_before(history)):
+            # A rewrite that finds nothing in the articles has lost what the question leans on
+            # ("Why risky?" rewritten "Why is it risky?"): the question before it is asked with it.
+            # Retrieval runs once more (MiniLM, no model call) only where the answer was a refusal.
+            both = f"{before} {asked}"
+            if (again := self.retriever.retrieve(both)).covered and not unknown_terms(both, self.known_text, said=said):
+                standalone, retrieval, turn.rewritten = both, again, both
         turn.timings["retrieve"] = retrieval.seconds
         turn.passages = retrieval.passages
         if not retrieval.covered:
@@ -287,6 +294,12 @@ class Bot:
             raise LLMError(describe_error(e, self.settings)) from None
         turn.rewritten = standalone if standalone != turn.question else None
         return standalone
+
+    @staticmethod
+    def _asked_before(history: list[dict]) -> str:
+        """The user's last question before this one, less any instructions in it ("" if none)."""
+        asked = [" ".join(str(h["content"]).split())[:600] for h in history if h.get("role") == "user" and h.get("content")]
+        return split_instructions(asked[-1])[0] if asked else ""
 
     def _add_fact(self, turn: Turn, gen: Generation, citer: Citer, sentences: list, standalone: str) -> Iterator[Delta | Sentence]:
         """The 1.5B model states one fact where a question needs several (evals/DECISIONS.md):

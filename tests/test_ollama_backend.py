@@ -99,6 +99,26 @@ def test_an_and_question_rewritten_without_its_new_thing_asks_both_questions(set
     assert answer.standalone_question == (rewrite if kept else f"{before} And police?")
 
 
+def test_a_rewrite_that_finds_nothing_is_asked_with_the_question_before_it(settings):
+    """"Why risky?" rewritten "Why is it risky?" has lost what it leans on, and the articles cover
+    nothing of it: instead of "the articles don't cover that", the question before it is asked with it."""
+    before = "Which principle of Chinese foreign policy did the Kazakhstan crisis put under strain, according to the FT?"
+    history = [{"role": "user", "content": before}, {"role": "assistant", "content": "Non-interference."}]
+    said = "A tenet of Beijing's foreign policy is non-interference in other countries' internal affairs."
+    with FakeOllama(answers=("Why do you insist on this?", said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("Why cling to it?", history)
+        asked = fake.requests[1]["messages"][-1]["content"]
+    assert answer.standalone_question == f"{before} Why cling to it?" and before in asked
+    assert answer.refusal_reason != "not_covered", answer.text
+    # A rewrite the articles cover is kept; a question with no history is refused as before.
+    with FakeOllama(answers=("Why does Beijing hold to non-interference?", said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("Why cling to it?", history)
+    assert answer.standalone_question == "Why does Beijing hold to non-interference?"
+    with FakeOllama() as fake:
+        answer = _bot(settings, fake.url).ask("Why do you insist on this?")
+    assert answer.refused and answer.refusal_reason == "not_covered" and not fake.requests
+
+
 @pytest.mark.parametrize("mode,needle", [
     ("die", "closed the connection in the middle of the answer"),
     ("error", "refused the request: llama runner process has terminated"),
