@@ -76,6 +76,7 @@ from .settings import Settings
 from .store import active_generation, open_store
 from .verify import NOT_ADDED, RESTATES_QUESTION
 from .verify.facts import unnamed_actors
+from .verify.owners import post_held_elsewhere
 
 MAX_QUESTION_CHARS = 2000
 RELATED = 3  # passages offered with a refusal that no answer could be checked (Answer.related)
@@ -444,6 +445,9 @@ class Bot:
         # Whoever took a post is named by a sentence saying that someone took it: the post's holder
         # at another time or in another country answers nothing of who came next.
         if asks_successor(question) and not any(states_succession(t) for t in shown):
+            return "no_person"
+        # Asked for one country's holder of a post, a holder of it for another answers nothing.
+        if post_held_elsewhere(question, " ".join(shown)):
             return "no_person"
         if any(names_in_charge(t, question) for t in shown):
             return None

@@ -37,6 +37,7 @@ from bot.verify.verdict import open_question
 from bot.verify.facts import missing_facts, unbound_facts, unnamed, unnamed_actors, unpaired_shares
 from bot.verify.owners import (
     misplaced_posts,
+    post_held_elsewhere,
     swapped_descriptions,
     unbound_membership,
     unbound_possessives,
@@ -122,6 +123,20 @@ def test_a_number_in_a_sentence_naming_no_one_is_owned_by_the_sentence_before():
     it = "It sent 2,500 troops."
     assert unbound_facts("Armenia contributed 2,500 troops.", [it, "Armenia is small."], "", ["Putin spoke.", ""]) == ["2500 (armenia)"]
     assert unbound_facts("Armenia contributed 2,500 troops.", [it, "Armenia is small."], "", ["Armenia spoke.", ""]) == []
+
+
+def test_a_holder_of_the_post_for_another_country_is_no_answer():
+    wang = "It was only a week later that Wang Yi, the Chinese foreign minister, publicly announced that Beijing was ready."
+    both = "Chinese President Xi Jinping and then Kazakh President Nursultan Nazarbayev in 2013."
+    assert post_held_elsewhere("Who was Russia's foreign minister during the crisis?", wang)
+    assert post_held_elsewhere("Who is the foreign minister of Kazakhstan?", wang)
+    assert not post_held_elsewhere("Who was serving as China's foreign minister during the crisis?", wang)
+    assert not post_held_elsewhere("Which Chinese minister announced it?", wang)  # the asked country holds it
+    assert post_held_elsewhere("Who was the US president in 2013?", both)
+    assert not post_held_elsewhere("Who was Kazakhstan's president in 2013?", both)  # one of the holders is
+    # A holder tied to no country, or no country asked, is no contradiction.
+    assert not post_held_elsewhere("Who was Russia's foreign minister?", "The foreign minister, Wang Yi, spoke.")
+    assert not post_held_elsewhere("Who was the foreign minister then?", wang)
 
 
 def test_a_post_for_one_country_may_not_be_given_for_another():

@@ -258,6 +258,9 @@ def test_a_two_part_question_with_neither_part_answered_is_refused(settings):
     # another country's holder of the post, named, but no one said to have taken it over
     ("Mukhtar Tleuberdi, Foreign Minister of Kazakhstan, indicated Tuesday that Beijing may have offered security support "
      "early on, but was rebuffed by Kazakh authorities.", "Who took over from Wang Yi as China's foreign minister?", "no_person"),
+    # the holder of the post asked for one country, named for another
+    ("Wang Yi, the Chinese foreign minister, publicly announced that Beijing was ready to strengthen law enforcement cooperation "
+     "with Kazakhstan.", "Who was Russia's foreign minister during the Kazakhstan crisis?", "no_person"),
     # a date, but of the sacking, not of the arrest asked about
     ("The head of Kazakhstan's intelligence services was sacked on 6 January.",
      "On what date was Karim Massimov arrested?", "no_date"),

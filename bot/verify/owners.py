@@ -214,6 +214,32 @@ def _post_lands(text: str) -> dict[tuple[str, str], set[str]]:
     return held
 
 
+# A post asked for one country: "Russia's foreign minister", "the president of Kazakhstan", "the
+# Chinese foreign minister".
+_POST_ASKED = re.compile(rf"\b(?P<land>{_LAND})(?:[’']s)?\s+(?:(?i:foreign|prime)\s+)?(?P<post>{_POST_WORD})\b"
+                         rf"|\b(?P<post2>{_POST_WORD})\s+of\s+(?P<land2>{_LAND})")
+
+
+def post_held_elsewhere(question: str, text: str) -> bool:
+    """Does `text` give the post `question` asks for one country ("Who was Russia's foreign
+    minister …?") only to holders of it for another ("Wang Yi, the Chinese foreign minister")?
+    Such a quote names a person and a post, and still not whom the question is after. Only a
+    contradiction counts: a holder `text` ties to no country, or one of the asked country, passes."""
+    asked = set()
+    for m in _POST_ASKED.finditer(question):
+        land = _country(m.group("land") or m.group("land2"))
+        if land:
+            asked.add(((m.group("post") or m.group("post2")).lower(), land))
+    if not asked:
+        return False
+    held = _post_lands(text)
+    for post, land in asked:
+        lands = set().union(*(given for (_, p), given in held.items() if p == post))
+        if not lands or land in lands:
+            return False
+    return True
+
+
 def misplaced_posts(sentence: str, spans: list[str]) -> list[str]:
     """A post the claim gives for one country that its cited sentences give its holder for another.
 
