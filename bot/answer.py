@@ -341,8 +341,7 @@ def dates_the_event(sentence: str, question: str, alike=None) -> bool:
     # sentences; dates of other events beside a shared name were 0.31-0.43 on dev (2026-12-07).
     if names & said and alike(main, sentence) >= EVENT_CLOSE:
         return True
-    asked = event
-    asked_words = {w for w in words(question) if _stem(w) in asked}
+    asked_words = {w for w in words(question) if _stem(w) in event}
     said_words = {w for w in words(sentence) if _stem(w) in said}
     return any(alike(a, b) >= ALIKE for a in asked_words for b in said_words)
 

@@ -198,8 +198,8 @@ class Bot:
             # Earlier questions are data too: instructions in them must not steer the rewrite.
             return split_instructions(content)[0] if t["role"] == "user" else content
 
-        asked_before = [text(t) for t in turns if t["role"] == "user"]
-        if asked_before and (resolved := resolve(question, asked_before[-1])):
+        before = self._asked_before(turns)
+        if before and (resolved := resolve(question, before)):
             return resolved  # "What did he say …" after "Who is Mukhtar Tleuberdi?" (bot/pronouns.py)
         convo = "\n".join(f"{t['role'].capitalize()}: {text(t)}" for t in turns)
         prompt = self.settings.prompt("condense").format(history=convo, question=question)
@@ -213,7 +213,7 @@ class Bot:
             return rewritten
         # No question came back ("Who said that?" rewritten "Some Chinese experts said that."): the
         # question before it gives what this one leans on, so both are asked.
-        return f"{asked_before[-1]} {question}" if asked_before else question
+        return f"{before} {question}" if before else question
 
     # -- the answer -----------------------------------------------------------------------
     def prompt_passages(self, question: str, retrieved: list) -> tuple[list, list]:
