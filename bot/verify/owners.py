@@ -214,10 +214,9 @@ def _post_lands(text: str) -> dict[tuple[str, str], set[str]]:
     return held
 
 
-# A post asked for one country: "Russia's foreign minister", "the president of Kazakhstan", "the
-# Chinese foreign minister".
-_POST_ASKED = re.compile(rf"\b(?P<land>{_LAND})(?:[’']s)?\s+(?:(?i:foreign|prime)\s+)?(?P<post>{_POST_WORD})\b"
-                         rf"|\b(?P<post2>{_POST_WORD})\s+of\s+(?P<land2>{_LAND})")
+# A post asked for one country without its holder's name: "Russia's foreign minister", "the Chinese
+# foreign minister" (and "the president of Kazakhstan", read by _POST_OF).
+_POST_ASKED = re.compile(rf"\b(?P<land>{_LAND})(?:[’']s)?\s+(?:(?i:foreign|prime)\s+)?(?P<post>{_POST_WORD})\b")
 
 
 def post_held_elsewhere(question: str, text: str) -> bool:
@@ -226,10 +225,9 @@ def post_held_elsewhere(question: str, text: str) -> bool:
     Such a quote names a person and a post, and still not whom the question is after. Only a
     contradiction counts: a holder `text` ties to no country, or one of the asked country, passes."""
     asked = set()
-    for m in _POST_ASKED.finditer(question):
-        land = _country(m.group("land") or m.group("land2"))
-        if land:
-            asked.add(((m.group("post") or m.group("post2")).lower(), land))
+    for m in [*_POST_ASKED.finditer(question), *_POST_OF.finditer(question)]:
+        if land := _country(m.group("land")):
+            asked.add((m.group("post").lower(), land))
     if not asked:
         return False
     held = _post_lands(text)
