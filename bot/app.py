@@ -76,7 +76,7 @@ from .settings import Settings
 from .store import active_generation, open_store
 from .verify import NOT_ADDED, RESTATES_QUESTION
 from .verify.facts import unnamed_actors
-from .verify.owners import post_held_elsewhere
+from .verify.owners import amount_owner_unnamed, post_held_elsewhere
 
 MAX_QUESTION_CHARS = 2000
 RELATED = 3  # passages offered with a refusal that no answer could be checked (Answer.related)
@@ -390,8 +390,9 @@ class Bot:
                  or self._words_missing(part, quotes) for part in by_amount]
         speakers = [words_asked_of(part) for part in by_amount]  # whose words no_words misses
         unnamed: list[list[str]] = []
-        for part in by_name:
+        for part, asked in zip(by_name, by_amount):
             missing = unnamed_actors(part, shown, self.actors, self.bodies, lexicon.cities())
+            missing += [n for n in self._owners_missing(asked, part, shown, quotes) if n not in missing]
             # "… and what did he say?" asks about whom the part before it names.
             if unnamed and _REFERS_BACK.search(part):
                 missing = list(dict.fromkeys([*unnamed[-1], *missing]))
@@ -432,6 +433,19 @@ class Bot:
                and states_share_of(t, whole, self.alike) for t in texts):
             return None
         return "no_amount"
+
+    def _owners_missing(self, question: str, named: str, shown: str, quotes: list) -> list[str]:
+        """Asked an amount (`question`), the owners the user named (`named`: their own words, as a
+        follow-up's rewrite brings in names of earlier turns) that the answer does not name: a
+        place, people, body or person that neither `shown` (the quotes and the sentence before
+        each) nor the cited articles' outlets, authors and titles name (verify.owners.
+        amount_owner_unnamed). Kazakh Muslims' 10 per cent is no share of Kyrgyz Muslims. Places
+        are checked for amounts only: elsewhere answers leave them implicit (evals/DECISIONS.md)."""
+        if not asks_amount(question):
+            return []
+        arts = [a for a in (self.articles.get(c.article_id) for c in quotes) if a is not None]
+        known = " ".join(f"{a.outlet}. {a.author or ''}. {a.title}." for a in arts)
+        return amount_owner_unnamed(named, shown, known)
 
     def _person_missing(self, question: str, shown: list[str]) -> str | None:
         """"no_person" when `question` asks who took or holds a post ("Who replaced Karim Massimov as

@@ -36,6 +36,7 @@ from bot.verify import OFF_QUESTION, REPEATS, SUBJECT_LEFT_OUT, SUBJECT_LOST, ec
 from bot.verify.verdict import open_question
 from bot.verify.facts import missing_facts, unbound_facts, unnamed, unnamed_actors, unpaired_shares
 from bot.verify.owners import (
+    amount_owner_unnamed,
     misplaced_posts,
     post_held_elsewhere,
     swapped_descriptions,
@@ -123,6 +124,30 @@ def test_a_number_in_a_sentence_naming_no_one_is_owned_by_the_sentence_before():
     it = "It sent 2,500 troops."
     assert unbound_facts("Armenia contributed 2,500 troops.", [it, "Armenia is small."], "", ["Putin spoke.", ""]) == ["2500 (armenia)"]
     assert unbound_facts("Armenia contributed 2,500 troops.", [it, "Armenia is small."], "", ["Armenia spoke.", ""]) == []
+
+
+SHARIA = ("Although Kazakh Muslims are historically moderate, Sufi and apolitical with only around 10 per cent believing "
+          "in Sharia law (compared to 43 per cent in the UK), nevertheless the Kazakh government has become increasingly alive")
+OIL = "Chinese companies account for around 17% of the oil extracted from Kazakhstan, compared to 3% by Russian companies and 30% by US companies."
+
+
+@pytest.mark.parametrize("question, shown, known, missing", [
+    # another people's, country's, body's or place's figure
+    ("What percentage of Muslims in Kyrgyzstan believe in Sharia law?", SHARIA, "The Spectator. Kazakhstan", ["Kyrgyzstan"]),
+    ("What share of Kazakhstan's oil do European companies extract?", OIL, "The Wall Street Journal", ["European"]),
+    ("How many people died in the riots in the Solomon Islands?", "Seven policemen died and hundreds more were wounded.",
+     "The Spectator. Kazakhstan", ["Solomon Islands"]),
+    # the owner named otherwise: a demonym, a leader, a state's people, the article's own subject, initials
+    ("What share of Kazakhstan's oil do American companies pump?", OIL, "The Wall Street Journal", []),
+    ("How many soldiers did Russia send?", "Putin dispatched 2,500 troops.", "The Spectator", []),
+    ("What percentage of Kazakh Muslims believe in Sharia law?", SHARIA, "The Spectator", []),
+    ("How many people were arrested in Kazakhstan?", "8,000 people have been arrested.", "The Spectator. Kazakhstan's unrest", []),
+    ("How many people were arrested, according to the WSJ?", "8,000 people have been arrested.", "The Wall Street Journal", []),
+    # the question's first word names no one
+    ("Roughly how many Chinese citizens worked there?", "About 2,000 Chinese citizens worked there.", "", []),
+])
+def test_an_amount_of_another_owner_is_no_answer(question, shown, known, missing):
+    assert amount_owner_unnamed(question, shown, known) == missing
 
 
 def test_a_holder_of_the_post_for_another_country_is_no_answer():

@@ -278,6 +278,23 @@ def test_a_question_answered_without_what_it_asks_for_is_refused(settings, said,
     assert [s.supported for s in answer.sentences] == [True]  # shown as what the articles do say
 
 
+@pytest.mark.parametrize("question, refused", [
+    ("What percentage of Muslims in Kyrgyzstan believe in Sharia law?", True),  # Kazakh Muslims' share is not theirs
+    ("What percentage of Kazakh Muslims believe in Sharia law?", False),
+])
+def test_an_amount_of_another_owner_is_refused_naming_the_owner_asked(settings, question, refused):
+    said = "Around 10 per cent of Kazakh Muslims believe in Sharia law."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        bot = _bot(settings, fake.url)
+        answer = bot.ask(question)
+    assert answer.refused is refused, answer.text
+    if refused:
+        assert answer.refusal_reason == "unnamed" and answer.text == bot.refusal_text("unnamed", "Kyrgyzstan"), answer.text
+        assert [s.supported for s in answer.sentences] == [True]  # shown as what the articles do say
+    else:
+        assert "10 per cent" in answer.text
+
+
 def test_a_question_after_a_successor_answered_with_one_is_not_refused(settings):
     named = "Nazarbayev's daughter, Dariga, was elected to Tokayev's former position as chairman of the Senate."
     with FakeOllama(answers=(named, "NOT IN SOURCES")) as fake:

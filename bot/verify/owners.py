@@ -11,6 +11,8 @@ from ..sentences import (
     POST_WORDS,
     _PRONOUN_SUBJECT,
     STOPWORDS,
+    _NAME_RUN,
+    _initials,
     _norm,
     _stem,
     content_stems,
@@ -296,3 +298,41 @@ def _unbound_words(sentence: str, spans: list, articles: dict, idf: dict[str, fl
         if names and overlap(m["what"], span.text, idf=idf) >= SPEAKER_SHARE:
             return []
     return [f"(words not given as {' '.join(sorted(named))}'s)"]
+
+
+def _places_of(text: str) -> set[str]:
+    """The stems of `text`'s words, each with the names that stand for it in the lexicon, both ways: a
+    demonym's state ("Kyrgyz" for Kyrgyzstan, "American" for the US), a state's capitals and
+    leaders, and a capital's or leader's state ("Putin" for Russia)."""
+    out = set()
+    for w in words(text):
+        out |= {_stem(x) for x in _stands_for(_country(w) or _norm(w))} | {_stem(w)}
+    return out
+
+
+def _same_place(a: str, b: str) -> bool:
+    """A state and its people's name with no demonym entry: "Kazakh" and "Kazakhstan", "Chinese"
+    and "China" (one begins the other, one of them a country of the lexicon)."""
+    return len(min(a, b, key=len)) > 3 and (a.startswith(b) or b.startswith(a)) and bool({a, b} & countries())
+
+
+def amount_owner_unnamed(question: str, shown: str, known: str = "") -> list[str]:
+    """The names of an amount question (its owners: a state, a people, a city, a body, a company, a
+    person) that neither `shown` (the answer's quotes and the sentence before each) nor `known`
+    (the cited articles' outlets, authors and titles: what each article is about) names. Asked
+    "What percentage of Muslims in Kyrgyzstan believe in Sharia law?", "… Kazakh Muslims … with
+    only around 10 per cent believing in Sharia law" gives another people's share. A name is met
+    through what stands for it (a state's capital and leaders, its demonym), or its initials. The
+    question's first word is left out: "Roughly how many …?" names no one."""
+    rest = re.sub(r"^\W*\S+", "", question)
+    have, have_words = _places_of(f"{shown} {known}"), set(words(f"{shown} {known}"))
+    initials = _initials(f"{shown} {known}")
+    missing = []
+    for run in _NAME_RUN.finditer(rest):  # each name as the question writes it, for the reader
+        group = set().union(*name_groups(run.group())) - _NOT_NAMES
+        if not group or group & initials:
+            continue
+        if _places_of(" ".join(group)) & have or any(_same_place(w, x) for w in group for x in have_words):
+            continue
+        missing.append(re.sub(r"^(?:the|of)\s+|[’']s$", "", run.group()))
+    return missing
