@@ -253,6 +253,10 @@ class Bot:
             both = f"{before} {asked}"
             if (again := self.retriever.retrieve(both)).covered and not unknown_terms(both, self.known_text, said=said):
                 standalone, retrieval, turn.rewritten = both, again, both
+        if retrieval.covered and (turn.rewritten or is_follow_up(asked)):
+            # Whether the articles cover it is the question's own retrieval (above); the last
+            # answer only lends the passage it leans on (Retriever.with_context).
+            retrieval = self.retriever.with_context(retrieval, self._said_last(history))
         turn.timings["retrieve"] = retrieval.seconds
         turn.passages = retrieval.passages
         if not retrieval.covered:
@@ -295,6 +299,13 @@ class Bot:
             raise LLMError(describe_error(e, self.settings)) from None
         turn.rewritten = standalone if standalone != turn.question else None
         return standalone
+
+    @staticmethod
+    def _said_last(history: list[dict]) -> str:
+        """The assistant's last answer in `history`, without markers and instructions ("" if none)."""
+        said = [" ".join(re.sub(r"\[\d+\]", "", str(h["content"])).split())[:600]
+                for h in history if h.get("role") == "assistant" and h.get("content")]
+        return split_instructions(said[-1])[0] if said else ""
 
     @staticmethod
     def _asked_before(history: list[dict]) -> str:

@@ -669,3 +669,16 @@ def test_a_recording_cut_off_by_a_killed_run_still_loads(tmp_path):
     path = tmp_path / "rec.jsonl"
     path.write_text('{"key": "a", "deltas": ["x"], "complete": true}\n{"key": "b", "del', encoding="utf-8")
     assert list(ReplayLLM(object(), path, "m").records) == ["a"]
+
+
+def test_the_report_keeps_a_follow_ups_passages_not_its_last_answers_lookup(bot):
+    """A follow-up's passages are its own question's with the last answer's best one
+    (Retriever.with_context, which searches once for that answer): the eval scores those, not the
+    one-passage lookup it made on the way."""
+    from bot.evaluate.runner import _RetrievalLog
+
+    with _RetrievalLog(bot.retriever) as log:
+        own = bot.retriever.retrieve("Did every Chinese expert go along with the idea that the West stirred up the protests?")
+        used = bot.retriever.with_context(own, "Some of China's most seasoned Central Asian experts dispute that narrative.")
+    assert log.last is used and log.last.query == own.query and len(log.last.passages) == len(own.passages)
+    assert bot.retriever.with_context.__func__ is type(bot.retriever).with_context  # the wrapper was removed

@@ -119,6 +119,27 @@ def test_a_rewrite_that_finds_nothing_is_asked_with_the_question_before_it(setti
     assert answer.refused and answer.refusal_reason == "not_covered" and not fake.requests
 
 
+def test_a_follow_up_is_shown_the_passage_its_last_answer_leans_on(settings):
+    """"Who said that?" leans on the last answer, not on the question before it: the passage that
+    answer came from (here, beside it: the expert's own words and name) joins the model's
+    passages in place of the last of the question's, so their number is unchanged."""
+    before = "Did every Chinese expert go along with the idea that the West stirred up the Kazakh protests?"
+    said = ("No. The FT says China embraced Russia's narrative of a colour revolution fomented by Western powers, "
+            "but some of China's most seasoned Central Asia experts dispute it; one said the incident was mainly "
+            "caused by internal contradictions and that external factors should not be taken too seriously.")
+    prompt = lambda request: next(m["content"] for m in request["messages"] if "Source excerpts:" in m["content"])
+    asked = {}
+    for last in (said, ""):
+        history = [{"role": "user", "content": before}, {"role": "assistant", "content": last}]
+        with FakeOllama(answers=("Some Chinese experts said that.", "NOT IN SOURCES")) as fake:
+            _bot(settings, fake.url).ask("Who said that?", history)
+            asked[last] = fake.requests[1]
+    assert "Yang Shu" in prompt(asked[said])
+    assert "Yang Shu" not in prompt(asked[""])  # the question alone does not find it
+    excerpts = [len(re.findall(r"^\[\d+\] ", prompt(asked[last]), re.M)) for last in (said, "")]
+    assert excerpts[0] == excerpts[1] >= settings.top_k
+
+
 @pytest.mark.parametrize("mode,needle", [
     ("die", "closed the connection in the middle of the answer"),
     ("error", "refused the request: llama runner process has terminated"),

@@ -25,6 +25,7 @@ class _RetrievalLog:
     def __init__(self, retriever):
         self.retriever = retriever
         self.inner = retriever.retrieve
+        self.inner_context = getattr(retriever, "with_context", None)  # a stand-in retriever may lack it
         self.last = None
 
     def __enter__(self):
@@ -32,11 +33,19 @@ class _RetrievalLog:
             self.last = self.inner(*args, **kwargs)
             return self.last
 
+        def with_context(*args, **kwargs):  # a follow-up's passages: its own and the last answer's
+            self.last = self.inner_context(*args, **kwargs)
+            return self.last
+
         self.retriever.retrieve = retrieve
+        if self.inner_context is not None:
+            self.retriever.with_context = with_context
         return self
 
     def __exit__(self, *exc):
         self.retriever.retrieve = self.inner
+        if self.inner_context is not None:
+            self.retriever.with_context = self.inner_context
 
 
 def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) -> dict:
