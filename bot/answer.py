@@ -159,7 +159,8 @@ _ONE_FACT = re.compile(
 
 # What one says of a sum of money: "How much did the hub cost?" asks for an amount, "How much did
 # China say?" does not; "How much was the hub worth?" asks for a sum (MONEY below).
-_MONEY_VERBS = r"worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned"
+_MONEY_VERBS = (r"worth|cost|costs|spend|spent|pay|paid|invest|invested|earn|earned|trade|traded|sell|sold|buy|bought|"
+                r"lend|lent|borrow|borrowed|owe|owed|lose|lost")
 # Questions after an amount: a count, a length of time or space, a share, a figure, a sentence.
 # A hedge or a preposition may come first: "Roughly how many …?", "By how much …?" (always a
 # difference), "By what percentage …?". The hedge is shared with the date and how-many questions.

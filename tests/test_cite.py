@@ -508,7 +508,9 @@ def test_open_questions_may_get_a_second_fact():
     "How much property was destroyed?", "How much was the logistics hub worth?", "What share of the population is Russian?",
     "What is the population of Almaty?", "What prison sentence did Karim Massimov eventually receive?",
     "Which percentage of the vote did Tokayev win?", "What was the death toll?",
-    "Roughly how many Chinese citizens work there?", "By how much did trade drop?", "By what percentage did the price rise?"])
+    "Roughly how many Chinese citizens work there?", "By how much did trade drop?", "By what percentage did the price rise?",
+    # a verb of money asks a sum as "cost" does
+    "How much did the country trade with its neighbour in 2020?", "How much had the company lost by then?", "How much did they sell it for?"])
 def test_questions_after_an_amount(question):
     assert asks_amount(question)
 
@@ -516,7 +518,8 @@ def test_questions_after_an_amount(question):
 @pytest.mark.parametrize("question", [
     "How did Beijing officially respond to the crisis?", "How much did Russia's intervention matter to China?",
     "What term did Beijing use for the protesters?", "When did Xi send his message?", "Who is Karim Massimov?",
-    "What did Wang Yi announce?", "Which body deployed troops?", "About the CSTO, what did Xi say?"])
+    "What did Wang Yi announce?", "Which body deployed troops?", "About the CSTO, what did Xi say?",
+    "How much does the country care about its neighbour?", "How much did the crisis change things?"])
 def test_questions_not_after_an_amount(question):
     assert not asks_amount(question)
 
