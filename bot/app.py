@@ -253,10 +253,11 @@ class Bot:
             both = f"{before} {asked}"
             if (again := self.retriever.retrieve(both)).covered and not unknown_terms(both, self.known_text, said=said):
                 standalone, retrieval, turn.rewritten = both, again, both
-        if retrieval.covered and (turn.rewritten or is_follow_up(asked)):
+        said_last = self._said_last(history) if turn.rewritten or is_follow_up(asked) else ""
+        if retrieval.covered and said_last:
             # Whether the articles cover it is the question's own retrieval (above); the last
             # answer only lends the passage it leans on (Retriever.with_context).
-            retrieval = self.retriever.with_context(retrieval, self._said_last(history))
+            retrieval = self.retriever.with_context(retrieval, said_last)
         turn.timings["retrieve"] = retrieval.seconds
         turn.passages = retrieval.passages
         if not retrieval.covered:
@@ -281,7 +282,8 @@ class Bot:
             raise
         except Exception as e:
             raise LLMError(describe_error(e, self.settings)) from None
-        after = AfterAnswer(self.articles, self.terms, standalone, list(sentences), citer, conflicts, spans=list(shown))
+        after = AfterAnswer(self.articles, self.terms, standalone, list(sentences), citer, conflicts, spans=list(shown),
+                            said_last=said_last)
         for quoted in quotes_after(after):
             sentences.append(quoted)
             yield Delta(" " + quoted.text)

@@ -31,6 +31,7 @@ class AfterAnswer:
     conflicts: list
     quotes: list[tuple[str, list[int]]] = field(default_factory=list)  # (text shown, its citation numbers)
     spans: list[tuple[str, int, int]] = field(default_factory=list)  # what the quotes quote: (article id, start, end)
+    said_last: str = ""  # a follow-up's last answer in the conversation ("" for a question of its own)
 
     def __post_init__(self):
         self.answered = [x.text for x in self.sentences if x.supported]
@@ -134,6 +135,36 @@ def closest_source_quote(after: AfterAnswer) -> None:
             after.quote(near.article_id, near.start, near.end)
 
 
+# An article sentence repeats the last answer when this share of its content words (IDF-weighted,
+# sentences.overlap) is in it: the repeats that made follow-ups fail on dev were at 0.60-1.0, and
+# in use the last answer is the bot's own quotes, so a repeat is at 1.0.
+REPEATS = 0.6
+
+
+def next_sentence_quote(after: AfterAnswer) -> None:
+    """A follow-up answered only with what the last answer already said ("Such as?", "And when was
+    the first time?", "How so?", each answered with the sentence the last answer gave) has not
+    answered; the article's next sentence is where what comes next usually is ("… share many of the
+    same goals." -> "Both countries are eager to see US influence in the region diminish …"), so
+    it follows, as the article's words. Measured on dev's 128 follow-ups (evals/DECISIONS.md,
+    2026-12-07): 5 answers gained the asked fact, 7 got a sentence beside the point; nothing
+    told the two apart (MiniLM closeness to the question did not), so the quote is shown as what
+    the article says next, and it is checked with the answer like any quote (an amount or date
+    question still needs its figure)."""
+    if not after.said_last:
+        return
+    shown = list(after.spans) or [(a, at, to) for a, start in after.cited
+                                  for at, to in sentence_spans(after.articles[a].text) if at == start]
+    if not shown or any(overlap(after.articles[a].text[s:e], after.said_last, idf=after.citer.idf) < REPEATS for a, s, e in shown):
+        return
+    # the sentence after the furthest one shown in the article of the last quote
+    article = shown[-1][0]
+    end = max(e for a, _, e in shown if a == article)
+    text = after.articles[article].text
+    if nxt := next(((at, to) for at, to in sentence_spans(text) if at >= end and text[at:to].strip()), None):
+        after.quote(article, *nxt)
+
+
 def conflict_quotes(after: AfterAnswer) -> None:
     """Where the sources disagree, each side the answer did not cite follows the answer. Alone
     they stand as the answer only to a question about the disagreement itself ("How many people
@@ -152,7 +183,8 @@ def conflict_quotes(after: AfterAnswer) -> None:
 
 
 QuoteSource = Callable[[AfterAnswer], None]
-QUOTE_SOURCES: tuple[QuoteSource, ...] = (verdict_quotes, speaker_quotes, term_quotes, closest_source_quote, conflict_quotes)
+QUOTE_SOURCES: tuple[QuoteSource, ...] = (verdict_quotes, speaker_quotes, term_quotes, closest_source_quote, next_sentence_quote,
+                                           conflict_quotes)
 
 
 def quotes_after(after: AfterAnswer, sources: tuple[QuoteSource, ...] = QUOTE_SOURCES) -> list[CitedSentence]:

@@ -521,3 +521,29 @@ def test_an_amount_shown_in_the_quoted_sentence_answers_a_how_many_question(sett
         answer = _quoted_bot(settings, fake.url).ask("How many Jihadi attacks were thwarted in Kazakhstan over the last decade?")
     assert not answer.refused, answer.text
     assert "More than 60 Jihadi attacks" in answer.text
+
+
+def test_a_follow_up_answered_with_the_last_answer_again_goes_on_with_the_articles_next_sentence(settings):
+    """"Such as?" answered with the very sentence the last answer gave has answered nothing: the
+    sentence after it in the article follows, in its words. A question of its own answered with
+    that sentence, or a follow-up whose answer says something new, gets no such sentence."""
+    from bot.answer import Done
+
+    said = ("The Wall Street Journal: “China and Russia share many of the same goals in their mutual backyard, and Beijing "
+            "could look to a Moscow-led intervention, however shocking at first, some analysts say.”")
+    history = [{"role": "user", "content": "Could Beijing live with a Moscow-led intervention, according to the WSJ?"},
+               {"role": "assistant", "content": said}]
+    rewrite = "What goals do China and Russia share in their mutual backyard?"
+    again = "China and Russia share many of the same goals in their mutual backyard."
+    after = "Both countries are eager to see US influence in the region diminish"
+
+    def answer(question, history, *script):
+        with FakeOllama(answers=script) as fake:
+            return next(e.answer for e in _quoted_bot(settings, fake.url).stream(question, history) if isinstance(e, Done))
+
+    repeated = answer("Such as?", history, rewrite, again, "NOT IN SOURCES")
+    assert not repeated.refused and after in repeated.text, repeated.text
+    assert repeated.text.index("share many of the same goals") < repeated.text.index(after)
+    assert after not in answer(rewrite, [], again, "NOT IN SOURCES").text  # no conversation to repeat
+    new = answer("Such as?", history, rewrite, "Both countries are concerned about any spread of Islamic fundamentalism.", "NOT IN SOURCES")
+    assert not new.refused and new.text.count("Both countries") == 1, new.text
