@@ -23,6 +23,7 @@ from . import lexicon
 from .sentences import STOPWORDS, _stem, content_stems, ends_sentence, name_groups, sentence_spans, words
 from .settings import Settings
 from .verify import REPEATS
+from .verify.names import one_name
 
 NO_ANSWER = "NOT IN SOURCES"
 # The model sometimes refuses in its own words instead of the agreed token.
@@ -217,8 +218,7 @@ def _whole_words(phrase: str, n: int = 3) -> list[str]:
     out = []
     for w in re.findall(r"[A-Za-z][\w'’-]*", phrase):
         low = w.lower()
-        of_a_state = low in lex.states or low in lex.demonyms or any(  # "Kazakh", "Russian"
-            len(st) > 3 and (low.startswith(st) or (st.startswith(low) and len(low) > 3)) for st in lex.countries)
+        of_a_state = low in lex.states or low in lex.demonyms or any(one_name(low, st) for st in lex.countries)  # "Kazakh"
         if not (re.search(r"['’]s$", w) or low in STOPWORDS or of_a_state):
             out.append(low)
     return out[:n]

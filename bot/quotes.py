@@ -138,7 +138,7 @@ def closest_source_quote(after: AfterAnswer) -> None:
 # An article sentence repeats the last answer when this share of its content words (IDF-weighted,
 # sentences.overlap) is in it: the repeats that made follow-ups fail on dev were at 0.60-1.0, and
 # in use the last answer is the bot's own quotes, so a repeat is at 1.0.
-REPEATS = 0.6
+SAID_AGAIN = 0.6
 
 
 def next_sentence_quote(after: AfterAnswer) -> None:
@@ -155,7 +155,7 @@ def next_sentence_quote(after: AfterAnswer) -> None:
         return
     shown = list(after.spans) or [(a, at, to) for a, start in after.cited
                                   for at, to in sentence_spans(after.articles[a].text) if at == start]
-    if not shown or any(overlap(after.articles[a].text[s:e], after.said_last, idf=after.citer.idf) < REPEATS for a, s, e in shown):
+    if not shown or any(overlap(after.articles[a].text[s:e], after.said_last, idf=after.citer.idf) < SAID_AGAIN for a, s, e in shown):
         return
     # the sentence after the furthest one shown in the article of the last quote
     article = shown[-1][0]

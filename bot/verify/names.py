@@ -38,6 +38,13 @@ def _stands_for(name: str) -> set[str]:
     return out
 
 
+def one_name(a: str, b: str) -> bool:
+    """Are two lower-cased words forms of one name, one beginning the other and both longer than
+    three letters ("kazakh" and "kazakhstan", "chinese" and "china")? Read with the lexicon's
+    countries, this ties a people's name to its state where the lexicon lists no demonym."""
+    return len(a) > 3 and len(b) > 3 and (a.startswith(b) or b.startswith(a))
+
+
 def states() -> frozenset[str]:
     """Countries and the capitals that stand for them."""
     return lexicon.current().states

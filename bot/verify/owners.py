@@ -21,7 +21,7 @@ from ..sentences import (
     overlap,
     words,
 )
-from .names import _country, _names_in, _stands_for, _with_aliases, countries
+from .names import _country, _names_in, _stands_for, _with_aliases, countries, one_name
 from .reasons import SUBJECT_LOST
 
 # "China was part of the CSTO", "Kyrgyzstan is a member of the SCO": a membership claim.
@@ -313,7 +313,7 @@ def _places_of(text: str) -> set[str]:
 def _same_place(a: str, b: str) -> bool:
     """A state and its people's name with no demonym entry: "Kazakh" and "Kazakhstan", "Chinese"
     and "China" (one begins the other, one of them a country of the lexicon)."""
-    return len(min(a, b, key=len)) > 3 and (a.startswith(b) or b.startswith(a)) and bool({a, b} & countries())
+    return one_name(a, b) and bool({a, b} & countries())
 
 
 def amount_owner_unnamed(question: str, shown: str, known: str = "") -> list[str]:
