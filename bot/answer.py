@@ -262,11 +262,13 @@ _CALENDAR = re.compile(rf"\b{_MONTHS}\b|\b(?:{_WEEKDAYS}|yesterday|today|tomorro
 _DATE_SAID = re.compile(rf"\b(?:(?:in|of|since|from|by|until|till|to|before|after|during|early|late|mid-?|the|spring|summer|autumn|"
                         rf"fall|winter|{_MONTHS})\s+)(?:1[5-9]|20)\d\d\b|^\s*(?:1[5-9]|20)\d\d\b"
                         rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)
-# "When …?" is also answered by a time told by events: "after the suppression", "a week later". A
+# "When …?" is also answered by a time told by events: "after the suppression", "a week later", "on
+# the eve of the talks", "ahead of the summit" (English's words placing one event by another). A
 # vague time ("more recently", "now", "then", "at the time") says only that it happened: "When did
 # China first set up its outposts?" was answered with "More recently, China has set up …".
 _WHEN_ASKED = re.compile(r"\s*(?:(?:since|until) )?when\b", re.IGNORECASE)
-_WHEN_SAID = re.compile(r"\b(?:after|before|during|while|when|until|since|later|earlier|ago)\b", re.IGNORECASE)
+_WHEN_SAID = re.compile(r"\b(?:after|before|during|while|when|until|since|later|earlier|ago|"
+                        r"(?:on|at) the eve of|ahead of|prior to|in the run-up to|on the heels of|shortly)\b", re.IGNORECASE)
 
 
 def asks_date(question: str) -> bool:

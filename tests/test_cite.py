@@ -668,6 +668,11 @@ def test_a_date_is_a_date_of_the_calendar_and_a_when_may_be_told_by_events():
         assert states_date(text, on_what_date) and states_date(text, when), text
     assert states_date("Only after the bloody suppression did Wang Yi speak.", when)
     assert not states_date("Only after the bloody suppression did Wang Yi speak.", on_what_date)
+    # English's words placing one event by another tell a "when" too
+    for told in ("On the eve of the summit, the strike began.", "It came ahead of the vote.", "Shortly afterwards he resigned.",
+                 "The deal was signed prior to the election.", "Prices rose in the run-up to the holiday."):
+        assert states_date(told, when) and not states_date(told, on_what_date), told
+    assert not states_date("The team is well ahead.", when)
     assert not states_date("Chinese companies account for around 17% of the oil.", when)
     # A vague time says it happened, not when: "When did China first set up its outposts?"
     for vague in ("More recently, China has set up paramilitary outposts.", "China now has outposts there.",
