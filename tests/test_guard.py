@@ -39,6 +39,11 @@ def test_instructions_are_stripped(question, kept):
     ("Why did China stay out of Kazakhstan?", False),
     ("Why risky?", True), ("How many returned?", True), ("Run by whom?", True),  # two words or fewer
     ("Who is Putin?", False), ("What is Xinjiang?", False),  # a name makes a question of its own
+    # English's words going on from what was said: "else", and openings of the question or a sentence of it
+    ("Who else says the government was taken by surprise?", True), ("'Our home'? Meaning what?", True),
+    ("Ever backed an intervention at all?", True), ("Even under the UN?", True), ("Or was it the army?", True),
+    ("Sorry, I meant ethnic Russians.", True), ("No, I mean the later protests in the capital.", True),
+    ("Whatever happened to the spy chief's deputy Samat Abish?", False), ("Everything considered, who gained most from the crisis?", False),
 ])
 def test_follow_ups_are_recognised(question, expected):
     assert is_follow_up(question) is expected
