@@ -302,12 +302,20 @@ class Bot:
         turn.rewritten = standalone if standalone != turn.question else None
         return standalone
 
-    @staticmethod
-    def _said_last(history: list[dict]) -> str:
-        """The assistant's last answer in `history`, without markers and instructions ("" if none)."""
+    def _said_last(self, history: list[dict]) -> str:
+        """The assistant's last answer in `history`, without markers and instructions; "" if there
+        is none or it was this bot's refusal (its words would only draw an arbitrary passage)."""
         said = [" ".join(re.sub(r"\[\d+\]", "", str(h["content"])).split())[:600]
                 for h in history if h.get("role") == "assistant" and h.get("content")]
-        return split_instructions(said[-1])[0] if said else ""
+        if not said or any(said[-1].startswith(opening) for opening in self._refusal_openings):
+            return ""
+        return split_instructions(said[-1])[0]
+
+    @functools.cached_property
+    def _refusal_openings(self) -> list[str]:
+        """How each of the bot's refusals begins (up to a name it fills in), as the UI keeps it."""
+        reasons = ["not_covered", "opinion", "instructions", "no_amount", "no_date", "no_person", "no_words", "unverified", "unnamed"]
+        return [o for o in {" ".join(self.refusal_text(r, "\0").split("\0")[0].split()) for r in reasons} if len(o) > 10]
 
     @staticmethod
     def _asked_before(history: list[dict]) -> str:

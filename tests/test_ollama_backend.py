@@ -140,6 +140,20 @@ def test_a_follow_up_is_shown_the_passage_its_last_answer_leans_on(settings):
     assert excerpts[0] == excerpts[1] >= settings.top_k
 
 
+def test_a_follow_up_after_a_refusal_is_shown_its_own_passages(settings):
+    """After the bot's own refusal (as the UI keeps it in the history) there is no answer to lean on:
+    the refusal's words would only draw an arbitrary passage in place of the question's fifth."""
+    before = "Did every Chinese expert go along with the idea that the West stirred up the Kazakh protests?"
+    asked = {}
+    for last in ("refusal", ""):
+        with FakeOllama(answers=("Some Chinese experts said that.", "NOT IN SOURCES")) as fake:
+            bot = _bot(settings, fake.url)
+            said = bot.refusal_text("unverified") if last else ""
+            bot.ask("Who said that?", [{"role": "user", "content": before}, {"role": "assistant", "content": said}])
+            asked[last] = next(m["content"] for m in fake.requests[1]["messages"] if "Source excerpts:" in m["content"])
+    assert asked["refusal"] == asked[""]
+
+
 @pytest.mark.parametrize("mode,needle", [
     ("die", "closed the connection in the middle of the answer"),
     ("error", "refused the request: llama runner process has terminated"),
