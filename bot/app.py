@@ -127,6 +127,22 @@ class Turn:
     asked: str = ""  # the question less its instructions (guard.asked_question)
 
 
+# The prompt file of each refusal (prompts/refusal*.txt); any other reason gets "refusal".
+# "model"/"unverified": the passages were on the subject but no sentence could be checked as an
+# answer, so "the articles don't cover that" would claim more than is known.
+_REFUSAL_PROMPTS = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
+                    "no_date": "refusal_date", "no_person": "refusal_person", "no_words": "refusal_words",
+                    "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}
+
+
+def _last_turn(history: list[dict], role: str) -> str:
+    """The last `role` turn of `history`, whitespace collapsed, markers dropped, cut to 600
+    characters and less any instructions in it ("" if none): earlier turns are data."""
+    said = [" ".join(re.sub(r"\[\d+\]", "", str(h["content"])).split())[:600]
+            for h in history if h.get("role") == role and h.get("content")]
+    return split_instructions(said[-1])[0] if said else ""
+
+
 class Bot:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.load()
@@ -163,12 +179,7 @@ class Bot:
             return self._backend
 
     def refusal_text(self, reason: str = "not_covered", names: str = "everyone it names") -> str:
-        # "model"/"unverified": the passages were on the subject but no sentence could be checked
-        # as an answer, so "the articles don't cover that" would claim more than is known.
-        name = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
-                "no_date": "refusal_date", "no_person": "refusal_person", "no_words": "refusal_words", "model": "refusal_unverified",
-                "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}.get(reason, "refusal")
-        return self.settings.prompt(name).strip().replace("{names}", names)
+        return self.settings.prompt(_REFUSAL_PROMPTS.get(reason, "refusal")).strip().replace("{names}", names)
 
     @functools.cached_property
     def actors(self) -> list[frozenset[str]]:
@@ -303,25 +314,21 @@ class Bot:
         return standalone
 
     def _said_last(self, history: list[dict]) -> str:
-        """The assistant's last answer in `history`, without markers and instructions; "" if there
-        is none or it was this bot's refusal (its words would only draw an arbitrary passage)."""
-        said = [" ".join(re.sub(r"\[\d+\]", "", str(h["content"])).split())[:600]
-                for h in history if h.get("role") == "assistant" and h.get("content")]
-        if not said or any(said[-1].startswith(opening) for opening in self._refusal_openings):
-            return ""
-        return split_instructions(said[-1])[0]
+        """The assistant's last answer in `history`, less markers and instructions; "" if there is
+        none or it was this bot's refusal (its words would only draw an arbitrary passage)."""
+        said = _last_turn(history, "assistant")
+        return "" if any(said.startswith(opening) for opening in self._refusal_openings) else said
 
     @functools.cached_property
     def _refusal_openings(self) -> list[str]:
         """How each of the bot's refusals begins (up to a name it fills in), as the UI keeps it."""
-        reasons = ["not_covered", "opinion", "instructions", "no_amount", "no_date", "no_person", "no_words", "unverified", "unnamed"]
-        return [o for o in {" ".join(self.refusal_text(r, "\0").split("\0")[0].split()) for r in reasons} if len(o) > 10]
+        openings = (" ".join(self.settings.prompt(name).split("{names}")[0].split()) for name in {"refusal", *_REFUSAL_PROMPTS.values()})
+        return [o for o in openings if o]  # a refusal opening with the name would match any answer
 
     @staticmethod
     def _asked_before(history: list[dict]) -> str:
         """The user's last question before this one, less any instructions in it ("" if none)."""
-        asked = [" ".join(str(h["content"]).split())[:600] for h in history if h.get("role") == "user" and h.get("content")]
-        return split_instructions(asked[-1])[0] if asked else ""
+        return _last_turn(history, "user")
 
     def _add_fact(self, turn: Turn, gen: Generation, citer: Citer, sentences: list, standalone: str) -> Iterator[Delta | Sentence]:
         """The 1.5B model states one fact where a question needs several (evals/DECISIONS.md):

@@ -42,8 +42,8 @@ _QUESTION_WORDS = set("what who whom whose which when where why how did does do 
 _FOLLOW_UP = re.compile(
     r"\b(?:he|she|it|they|them|him|his|her|its|their|theirs|this|that|these|those|there|then|former|latter|same|other|else)\b"
     # English's openings (of the question or one of its sentences) that go on from what was said:
-    # "Even under the UN?", "'Our home'? Meaning what?",
-    # "Ever backed intervention at all?", "Or was it …?", "Sorry, I meant …", "No, I mean …"
+    # "Even in winter?", "'Force majeure'? Meaning what?", "Ever been tried?", "Or was it …?",
+    # "Sorry, I meant …", "No, I mean …"
     r"|(?:^|[.?!]\s)\W*(?:and|but|also|so|or|even|ever|meaning|what about|how about|why not|(?:(?:sorry|no)\W+)?i\s+mean[t]?)\b",
     re.IGNORECASE,
 )
