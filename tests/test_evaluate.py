@@ -489,6 +489,9 @@ class FakeRetriever:
 
         return Retrieval(query, self.passages, 0.6, True, 0.01)
 
+    def with_context(self, retrieval, context):
+        return retrieval
+
 
 class FakeBot:
     """Answers every question with one sentence citing the corpus sentence that holds `quote`."""

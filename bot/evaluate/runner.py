@@ -20,12 +20,13 @@ from .report import _print_deltas, category_table, split_table, write_reports
 
 
 class _RetrievalLog:
-    """Wraps the bot's retriever.retrieve on the instance to keep what the answer actually used."""
+    """Wraps the bot's retriever.retrieve and .with_context on the instance to keep what the answer
+    actually used."""
 
     def __init__(self, retriever):
         self.retriever = retriever
         self.inner = retriever.retrieve
-        self.inner_context = getattr(retriever, "with_context", None)  # a stand-in retriever may lack it
+        self.inner_context = retriever.with_context
         self.last = None
 
     def __enter__(self):
@@ -37,15 +38,11 @@ class _RetrievalLog:
             self.last = self.inner_context(*args, **kwargs)
             return self.last
 
-        self.retriever.retrieve = retrieve
-        if self.inner_context is not None:
-            self.retriever.with_context = with_context
+        self.retriever.retrieve, self.retriever.with_context = retrieve, with_context
         return self
 
     def __exit__(self, *exc):
-        self.retriever.retrieve = self.inner
-        if self.inner_context is not None:
-            self.retriever.with_context = self.inner_context
+        self.retriever.retrieve, self.retriever.with_context = self.inner, self.inner_context
 
 
 def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) -> dict:
