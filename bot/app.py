@@ -29,20 +29,22 @@ from .answer import (
     Generation,
     Pointer,
     Sentence,
+    build_messages,
+    cite_stream,
+    is_refusal,
+    render,
+)
+from .asks import (
     asks_amount,
     asks_date,
     asks_person,
     asks_successor,
-    build_messages,
-    cite_stream,
     counted_noun,
     dates_the_event,
-    is_refusal,
     measured_noun,
     names_in_charge,
     names_measure,
     question_parts,
-    render,
     share_of,
     states_amount,
     states_date,
@@ -477,7 +479,7 @@ class Bot:
 
     def _person_missing(self, question: str, shown: list[str]) -> str | None:
         """"no_person" when `question` asks who took or holds a post ("Who replaced Karim Massimov as
-        head of …?", "Who heads …?", answer.asks_person) and no shown sentence names a person the
+        head of …?", "Who heads …?", asks.asks_person) and no shown sentence names a person the
         articles introduce other than those the question names, nor says by whom it is run. Asked
         that, "The head of Kazakhstan's intelligence services was sacked on 6 January." is true,
         cited and no answer. The quotes alone are read, without the sentence before each: the
@@ -499,7 +501,7 @@ class Bot:
         return None if any(name & said and not name & asked and name not in bodies for name in self.actors) else "no_person"
 
     def _words_missing(self, question: str, quotes: list) -> str | None:
-        """"no_words" when `question` asks what a named person said (answer.words_asked_of) and no
+        """"no_words" when `question` asks what a named person said (asks.words_asked_of) and no
         cited quote is given by its article as theirs (speakers.statement_of: their name with a
         verb of saying, or a quotation going on from such a sentence). Asked "What has Karim
         Massimov said in his defence?", a sentence about his arrest is true, cited and no answer.
