@@ -237,8 +237,16 @@ _POST = (r"officials?|ministers?|leaders?|heads?|chiefs?|commanders?|presidents?
          r"lawyers?|attorneys?|judges?|prosecutors?|scholars?|experts?|analysts?|researchers?|academics?|professors?|diplomats?|"
          r"envoys?|ambassadors?|generals?|officers?|directors?|chairm[ae]n|chairs?|deputy|deputies|successors?|predecessors?|"
          r"rulers?|journalists?|editors?|commentators?|secretary|secretaries|governors?|mayors?")
+# Holding an office said as such: "Who held the post of …?", "Who occupied the chair?", "Who
+# was serving as …?", "Who was in the post then?".
+_HOLDS = (r"held|holds?|holding|occupied|occupies|occupy|occupying|filled|fills?|filling|"
+          r"(?:(?:is|was|are|were)\s+)?in")
+_OFFICE = r"posts?|positions?|offices?|jobs?|seats?|chairs?|chairmanships?|presidency|premiership|portfolios?|roles?"
 _POST_HOLDER_ASKED = re.compile(
-    rf"^\s*(?:and\s+)?(?:(?:who|whom)\s+(?:(?:is|was|are|were|has|had)\s+)?(?:(?:now|currently|then|actually)\s+)?(?:{_IN_CHARGE})\b"
+    rf"^\s*(?:and\s+)?(?:(?:who|whom)\s+(?:(?:is|was|are|were|has|had)\s+)?(?:(?:now|currently|then|actually|still)\s+)?(?:{_IN_CHARGE})\b"
+    rf"|who\s+(?:(?:is|was|are|were|has|had|has been|had been)\s+)?(?:(?:now|currently|then|still|already)\s+)?"
+    rf"(?:(?:{_HOLDS})\s+(?:the|a|an|that|this|its|his|her|their|[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*[’']s)\s+(?:[\w’'-]+\s+){{0,3}}?(?:{_OFFICE})\b"
+    rf"|(?:served|serves|serve|serving|acted|acts|acting)\s+as\b)"
     rf"|who\s*(?:is|was|are|were|’s|'s)\s+(?:the|a|an|its|his|her|their|[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*[’']s)\s+"
     rf"(?:[\w’'-]+\s+){{0,3}}?(?:{_POST})\b|which\s+(?:[\w’'-]+\s+){{0,3}}?(?:{_POST})\b)", re.IGNORECASE)
 # "… is managed by China's military police": who is in charge, said in the passive, names a body.

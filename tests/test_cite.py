@@ -580,6 +580,12 @@ def test_questions_after_whoever_took_a_post(question, asked):
     ("Who heads the anti-terror centre?", True), ("Who commanded the evacuation?", True), ("who runs it", True),
     ("Who is Karim Massimov's defence lawyer?", True), ("Who was the ministry's spokesman then?", True),
     ("Which Kazakh health official announced the toll?", True), ("Which Macquarie University academic did the FT quote?", True),
+    # holding an office, said as such
+    ("Who held the post of foreign minister in 2019?", True), ("Who occupied the chair of the Senate?", True),
+    ("Who was serving as the bank's chief economist?", True), ("Who still holds the presidency?", True),
+    ("Who was in the post then?", True), ("Who served as mayor before her?", True),
+    ("Who held talks with the president?", False), ("Who held a press conference on Friday?", False),
+    ("Who was in Almaty during the unrest?", False), ("Who played a role in the unrest?", False),
     ("Who is Karim Massimov?", False), ("Who's Hu Xijin?", False), ("Who said the protests were a colour revolution?", False),
     ("Who sent troops to Kazakhstan?", False), ("Which people were arrested?", False), ("Which outlet reported it?", False)])
 def test_questions_after_a_person_in_a_post(question, asked):
