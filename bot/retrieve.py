@@ -82,6 +82,8 @@ class SparseRetriever(BM25Retriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         tokens = bm25s.tokenize(query_bundle.query_str, stemmer=None if self.skip_stemming else self.stemmer,
                                 token_pattern=self.token_pattern, return_ids=False, show_progress=False)[0]
+        if not tokens:  # stopwords only ("Is it?", "Such as?"): no chunk shares a word, and bm25s raises on it
+            return []
         scores = self.bm25.get_scores(tokens)
         hits = np.flatnonzero(scores > 0)
         if len(hits) > self.similarity_top_k:

@@ -77,6 +77,7 @@ def _sound(out: dict) -> None:
     pytest.param(CONTROL.replace("\x00", ""), id="control-chars", marks=pytest.mark.full),
     pytest.param(RUSSIAN, id="russian", marks=pytest.mark.full),
     pytest.param(CHINESE, id="chinese"),
+    pytest.param("And then?", id="stopwords-only"),  # no word for BM25 (bm25s raised on it)
     pytest.param(HTML_Q, id="html", marks=pytest.mark.full)])
 def test_cli_answers_or_refuses_odd_questions(question):
     p = run("ask", "--json", question)

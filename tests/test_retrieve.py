@@ -32,6 +32,13 @@ def test_off_topic_questions_fall_under_the_floor(bot, question):
     assert not bot.retriever.retrieve(question).covered
 
 
+@pytest.mark.parametrize("question", ["Such as?", "Is it?", "And then?"])
+def test_a_question_of_stopwords_only_is_searched_by_meaning_alone(bot, question):
+    """BM25 has no word to search for (bm25s raised IndexError on an empty query)."""
+    assert bot.retriever.sparse.retrieve(question) == []
+    assert not bot.retriever.retrieve(question).covered
+
+
 def test_top_k_is_respected(bot):
     assert len(bot.retriever.retrieve("China and Russia in Central Asia", top_k=3).passages) == 3
 
