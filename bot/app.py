@@ -63,6 +63,7 @@ from .guard import (
     asks_opinion,
     is_follow_up,
     is_instruction,
+    knows_no_word,
     split_instructions,
     swapped_in,
     unknown_terms,
@@ -255,7 +256,7 @@ class Bot:
         history = list(history)  # read twice: by the rewrite and for what the user wrote
         standalone = self._rewrite(turn, asked, history)
         said = " ".join([asked, *(str(h.get("content") or "") for h in history)])
-        if unknown_terms(standalone, self.known_text, said=said):
+        if unknown_terms(standalone, self.known_text, said=said) or (not history and knows_no_word(standalone, self.known_text)):
             yield self._done(turn, [], [], "not_covered")
             return
         retrieval = self.retriever.retrieve(standalone)

@@ -14,7 +14,7 @@ import calendar
 import re
 from functools import lru_cache
 
-from .sentences import STOPWORDS, name_groups, sentence_spans, spelled_out, words
+from .sentences import STOPWORDS, content_stems, name_groups, sentence_spans, spelled_out, words
 
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,60}?\b(?:instructions?|rules?|prompts?|guidelines|articles?|sources?|restrictions)\b"
@@ -193,6 +193,19 @@ def _initialisms(text: str) -> frozenset[str]:
 def _spelled_out(text: str) -> frozenset[str]:
     """`sentences.spelled_out` of the whole corpus, once per corpus text."""
     return frozenset(spelled_out(text))
+
+
+@lru_cache(maxsize=4)
+def _stems_of(text: str) -> frozenset[str]:
+    return frozenset(content_stems(text))
+
+
+def knows_no_word(question: str, corpus_text: str) -> bool:
+    """Does `question` share no content word with the articles ("😀😀", "xxxxxxxx?", a question in
+    another language)? Its meaning vector is then noise: MiniLM put "😀😀" close enough to a
+    passage on protests to pass the relevance floor, and it was answered with that passage.
+    Only for a question without a conversation: "Why?" and "How many?" lean on the one before."""
+    return not (content_stems(question) & _stems_of(corpus_text))
 
 
 def unknown_terms(question: str, corpus_text: str, said: str | None = None) -> list[str]:
