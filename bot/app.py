@@ -135,7 +135,8 @@ class Turn:
 # answer, so "the articles don't cover that" would claim more than is known.
 _REFUSAL_PROMPTS = {"opinion": "refusal_opinion", "instructions": "refusal_instructions", "no_amount": "refusal_amount",
                     "no_date": "refusal_date", "no_person": "refusal_person", "no_words": "refusal_words",
-                    "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed"}
+                    "model": "refusal_unverified", "unverified": "refusal_unverified", "unnamed": "refusal_unnamed",
+                    "needs_context": "refusal_context"}
 
 
 def _last_turn(history: list[dict], role: str) -> str:
@@ -257,7 +258,7 @@ class Bot:
         standalone = self._rewrite(turn, asked, history)
         said = " ".join([asked, *(str(h.get("content") or "") for h in history)])
         if unknown_terms(standalone, self.known_text, said=said) or (not history and knows_no_word(standalone, self.known_text)):
-            yield self._done(turn, [], [], "not_covered")
+            yield self._done(turn, [], [], self._uncovered(asked, history))
             return
         retrieval = self.retriever.retrieve(standalone)
         if not retrieval.covered and (turn.rewritten or is_follow_up(asked)) and (before := self._asked_before(history)):
@@ -275,7 +276,7 @@ class Bot:
         turn.timings["retrieve"] = retrieval.seconds
         turn.passages = retrieval.passages
         if not retrieval.covered:
-            yield self._done(turn, [], [], "not_covered")
+            yield self._done(turn, [], [], self._uncovered(asked, history))
             return
         passages, conflicts = self.prompt_passages(standalone, retrieval.passages)
         citer = Citer(self.articles, self.settings.support_floor, strict=self.settings.strict,
@@ -327,6 +328,13 @@ class Bot:
         """How each of the bot's refusals begins (up to a name it fills in), as the UI keeps it."""
         openings = (" ".join(self.settings.prompt(name).split("{names}")[0].split()) for name in {"refusal", *_REFUSAL_PROMPTS.values()})
         return [o for o in openings if o]  # a refusal opening with the name would match any answer
+
+    @staticmethod
+    def _uncovered(asked: str, history: list[dict]) -> str:
+        """Why nothing in the articles answers `asked`: "Why?", "Such as?" or "And then?" asked
+        first leans on a conversation there is not, which the reader is told, rather than that
+        the articles do not cover it."""
+        return "needs_context" if not history and words(asked) and not content_stems(asked) else "not_covered"
 
     @staticmethod
     def _asked_before(history: list[dict]) -> str:

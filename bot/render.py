@@ -113,6 +113,7 @@ REFUSAL_REASONS = {
     "no_person": "The question asks who took or holds a post, and no verified sentence names them",
     "no_words": "The question asks what someone said, and no verified sentence gives their words",
     "unnamed": "The question names someone no verified sentence mentions",
+    "needs_context": "The question goes on from an earlier one, and there is none",
 }
 
 
