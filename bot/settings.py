@@ -45,7 +45,7 @@ class Settings(BaseModel):
     index_dir: Path = ROOT / ".index"  # embedded Chroma folder + llama-index docstore
     collection: str = "kz_articles"
     chroma_host: str | None = None  # set to use a Chroma server instead of the folder
-    chroma_port: int = 8000
+    chroma_port: int = Field(8000, ge=1, le=65535)
     chunk_size: int = 160  # MiniLM word-pieces; the embedder truncates at 256
     chunk_overlap: int = 32
 
@@ -98,7 +98,7 @@ class Settings(BaseModel):
 
     # ui
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(7860, ge=1, le=65535)
     auth: str | None = None  # "user:password" enables basic auth
     concurrency: int = 1  # one generation at a time fits the embedded model on 2 cores
 
