@@ -31,6 +31,16 @@ def test_unrelated_questions_have_no_conflict(bot):
         assert find_conflicts(q, bot.articles) == [], q
 
 
+def test_russia_sending_troops_is_not_the_dispute_over_chinas_offer(bot):
+    """MiniLM puts "Why did Putin send troops to Kazakhstan?" at 0.57 from "whether China offered
+    Kazakhstan security help": the topic's words must be about China's sending, not anyone's."""
+    floor = bot.settings.conflict_floor
+    for q in ("Why did Putin send troops to Kazakhstan?", "Why did Russia send troops to Kazakhstan?"):
+        assert find_conflicts(q, bot.articles, floor) == [], q
+    for q in ("Why did China send troops to Kazakhstan in January 2022?", "Did Beijing offer Kazakhstan security help?"):
+        assert [c.topic for c in find_conflicts(q, bot.articles, floor)] == ["whether China offered Kazakhstan security help"], q
+
+
 def test_claims_join_the_passages_so_each_side_reaches_the_prompt(bot):
     q = "How many people were killed in the unrest?"
     passages = bot.retriever.retrieve(q).passages
