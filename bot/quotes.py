@@ -14,7 +14,7 @@ from typing import Callable
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
-from .sentences import antecedent, ends_sentence, overlap, quote, sentence_spans
+from .sentences import antecedent, overlap, quote, sentence_spans
 from .speakers import asked_speaker, speaker_before, statements
 from .verify import is_verdict
 
