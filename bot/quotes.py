@@ -14,7 +14,7 @@ from typing import Callable
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
-from .sentences import antecedent, overlap, quote, sentence_spans
+from .sentences import antecedents, overlap, quote, sentence_spans
 from .speakers import asked_speaker, speaker_before, statements
 from .verify import is_verdict
 
@@ -75,15 +75,18 @@ def in_their_words(x: CitedSentence, citer: Citer, articles: dict, quoted: list[
         if (c.article_id, c.start, c.end) in quoted:
             continue
         lead = ""
-        # A sentence pointing back follows the one it points to, quoted before it unless the
-        # answer quotes it already (a repeat is worse than a reference a few lines up); so does
-        # a quotation that does not say whose it is, after the sentence naming its speaker.
+        # A sentence pointing back follows the one it points to (and that one what it points to
+        # in turn), quoted before it unless the answer quotes it already (a repeat is worse than
+        # a reference a few lines up); so does a quotation that does not say whose it is, after
+        # the sentence naming its speaker.
         text = articles[c.article_id].text
-        if (before := antecedent(text, c.start) or speaker_before(text, c.start)) and \
-                (c.article_id, *before) not in (line if stand_alone else quoted):
+        leads = antecedents(text, c.start) or [s for s in [speaker_before(text, c.start)] if s]
+        for before in leads:
+            if (c.article_id, *before) in (line if stand_alone else quoted):
+                continue
             quoted.append((c.article_id, *before))
             line.append((c.article_id, *before))
-            lead = quote(articles[c.article_id].text[before[0]:before[1]], citer.cite_span(c.article_id, *before)) + " "
+            lead += quote(text[before[0]:before[1]], citer.cite_span(c.article_id, *before)) + " "
         quoted.append((c.article_id, c.start, c.end))
         line.append((c.article_id, c.start, c.end))
         parts.append(f"{articles[c.article_id].outlet}: {lead}{quote(c.quote, n)}")

@@ -223,6 +223,19 @@ def antecedent(text: str, start: int) -> tuple[int, int] | None:
     return previous_sentence(text, start) if points_back(text[start:start + 80]) else None
 
 
+def antecedents(text: str, start: int, most: int = 2) -> list[tuple[int, int]]:
+    """The article sentences the one at `start` needs to be read, earliest first: its
+    `antecedent`, and that one's while it points back too, up to `most`. "His predecessor,
+    Nursultan Nazarbayev, …" follows "Although he took over the presidency …", which says whose
+    only with the sentence before it ("… is President Tokayev himself.")."""
+    chain: list[tuple[int, int]] = []
+    at = start
+    while len(chain) < most and (before := antecedent(text, at)):
+        chain.insert(0, before)
+        at = before[0]
+    return chain
+
+
 def _flat(t: str) -> str:
     return " " + " ".join(re.findall(r"\w+", t.lower())) + " "
 

@@ -489,7 +489,7 @@ def test_a_quoted_sentence_that_opens_with_he_is_preceded_by_the_one_that_names_
 
 
 def test_antecedent_only_for_a_sentence_pointing_back():
-    from bot.quotes import antecedent
+    from bot.sentences import antecedent
 
     text = "A heading\nWang Yi met Tleuberdi on Monday. He said China was ready to help. Beijing waits. This is new."
     assert text[slice(*antecedent(text, text.index("He said")))].strip() == "Wang Yi met Tleuberdi on Monday."
@@ -561,3 +561,27 @@ def test_a_follow_up_answered_with_the_last_answer_again_goes_on_with_the_articl
     assert after not in answer(rewrite, [], again, "NOT IN SOURCES").text  # no conversation to repeat
     new = answer("Such as?", history, rewrite, "Both countries are concerned about any spread of Islamic fundamentalism.", "NOT IN SOURCES")
     assert not new.refused and new.text.count("Both countries") == 1, new.text
+
+
+def test_a_quoted_sentence_gets_the_chain_of_sentences_it_points_back_through(settings):
+    """"His predecessor, …" points back to "Although he took over …", which says whose only with
+    the sentence before it: both are quoted before it, earliest first."""
+    said = "Nazarbayev had held the post for 29 years since the break-up of the Soviet Union."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("How long had Nazarbayev been president?")
+    assert not answer.refused, answer.text
+    shown = answer.sentences[0].text
+    chain = ["Apart from Putin, the other clear winner", "Although he took over the presidency", "His predecessor, Nursultan Nazarbayev"]
+    assert all(part in shown for part in chain), shown
+    assert [shown.index(part) for part in chain] == sorted(shown.index(part) for part in chain), shown
+
+
+def test_antecedents_follow_sentences_that_point_back_in_turn():
+    from bot.sentences import antecedents
+
+    text = "Xi spoke first. Although he was late, his words counted. His aide, Li Wei, agreed."
+    assert [text[s:e].strip() for s, e in antecedents(text, text.index("His aide"))] == [
+        "Xi spoke first.", "Although he was late, his words counted."]
+    assert antecedents(text, text.index("Xi")) == []
+    long = "Xi spoke. He sat. He ate. He left."
+    assert [long[s:e].strip() for s, e in antecedents(long, long.index("He left"))] == ["He sat.", "He ate."]  # at most two
