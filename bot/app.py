@@ -192,6 +192,12 @@ class Bot:
         return [stems for name in sorted(people.introduced_names(self.articles)) if (stems := frozenset(_stem(w) for w in words(name)))]
 
     @functools.cached_property
+    def who_is_who(self) -> list[people.Introduction]:
+        """Each person the articles introduce with a role, by their best sentence (people.who_is_who),
+        for "Who is …?" questions (quotes.person_quotes); about 0.1 s, so once per process."""
+        return people.who_is_who(self.articles)
+
+    @functools.cached_property
     def bodies(self) -> list[tuple[frozenset[str], ...]]:
         """The corpus profile's glossary terms (the bodies a newcomer needs explained), each as
         its names' word stems ("CSTO", "Collective Security Treaty"), for the same check. Only
@@ -298,7 +304,7 @@ class Bot:
         except Exception as e:
             raise LLMError(describe_error(e, self.settings)) from None
         after = AfterAnswer(self.articles, self.terms, standalone, list(sentences), citer, conflicts, spans=list(shown),
-                            said_last=said_last)
+                            said_last=said_last, people=self.who_is_who)
         for quoted in quotes_after(after):
             sentences.append(quoted)
             yield Delta(" " + quoted.text)

@@ -8,12 +8,14 @@ choose further sentences to show; these rules pick which article sentence a read
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
+from .people import same_person
 from .sentences import antecedents, overlap, quote, sentence_spans
 from .speakers import asked_speaker, speaker_before, statements
 from .verify import is_verdict
@@ -32,6 +34,7 @@ class AfterAnswer:
     quotes: list[tuple[str, list[int]]] = field(default_factory=list)  # (text shown, its citation numbers)
     spans: list[tuple[str, int, int]] = field(default_factory=list)  # what the quotes quote: (article id, start, end)
     said_last: str = ""  # a follow-up's last answer in the conversation ("" for a question of its own)
+    people: list = field(default_factory=list)  # people.Introduction of each person introduced with a role
 
     def __post_init__(self):
         self.answered = [x.text for x in self.sentences if x.supported]
@@ -128,6 +131,24 @@ def term_quotes(after: AfterAnswer) -> None:
             after.quote(*span)
 
 
+# "Who is Niva Yau?", "Who was Karim Massimov, and why …?": who a person named in full or by
+# one name is. "Who was Kazakhstan's president …?" asks for a person, not about one.
+_WHO_IS = re.compile(r"^\s*[Ww]ho\s+(?:is|was)\s+(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})\s*(?:[?,]|\s+and\b)")
+
+
+def person_quotes(after: AfterAnswer) -> None:
+    """A question asking who someone is gets the article sentence that introduces them with a
+    role ("Niva Yau, senior researcher at the OSCE Academy in Bishkek, …", people.who_is_who),
+    with the sentences it points back through, unless the answer shows it already. The model
+    answers with any sentence naming the person: "Who is Tokayev?" got "… the rumour was that
+    new President Tokayev was simply keeping the seat warm for Dariga"."""
+    m = _WHO_IS.match(after.question)
+    intro = next((i for i in after.people if same_person(m.group("name"), i.name)), None) if m else None
+    if intro:
+        chain = antecedents(after.articles[intro.article_id].text, intro.start)
+        after.quote(intro.article_id, chain[0][0] if chain else intro.start, intro.end)
+
+
 def closest_source_quote(after: AfterAnswer) -> None:
     """Nothing the model wrote could be kept, but it pointed at the article sentence that answers
     and garbled a detail ("15 of the 31 cities" for "19 of Kazakhstan's 31"): that sentence is
@@ -186,7 +207,7 @@ def conflict_quotes(after: AfterAnswer) -> None:
 
 
 QuoteSource = Callable[[AfterAnswer], None]
-QUOTE_SOURCES: tuple[QuoteSource, ...] = (verdict_quotes, speaker_quotes, term_quotes, closest_source_quote, next_sentence_quote,
+QUOTE_SOURCES: tuple[QuoteSource, ...] = (verdict_quotes, speaker_quotes, term_quotes, person_quotes, closest_source_quote, next_sentence_quote,
                                            conflict_quotes)
 
 

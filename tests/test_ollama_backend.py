@@ -585,3 +585,26 @@ def test_antecedents_follow_sentences_that_point_back_in_turn():
     assert antecedents(text, text.index("Xi")) == []
     long = "Xi spoke. He sat. He ate. He left."
     assert [long[s:e].strip() for s, e in antecedents(long, long.index("He left"))] == ["He sat.", "He ate."]  # at most two
+
+
+def test_asked_who_someone_is_the_reader_gets_the_sentence_introducing_them(settings):
+    """The model answered "Who is Tokayev?" with a sentence that merely names him; the article
+    sentence giving his role follows the answer (quotes.person_quotes)."""
+    said = "Throughout Central Asia the rumour was that new President Tokayev was simply keeping the seat warm for Dariga."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _quoted_bot(settings, fake.url).ask("Who is Tokayev?")
+    assert not answer.refused, answer.text
+    assert "his counterpart, Kazakh President Kassym-Jomart Tokayev" in answer.text, answer.text
+    assert answer.text.index("keeping the seat warm") < answer.text.index("Kazakh President Kassym-Jomart"), answer.text
+
+
+def test_only_a_question_about_a_named_person_asks_who_they_are():
+    from bot.quotes import _WHO_IS
+
+    asked = lambda q: (m := _WHO_IS.match(q)) and m.group("name")
+    assert asked("Who is Niva Yau?") == "Niva Yau"
+    assert asked("Who was Karim Massimov, and why would his arrest worry Beijing?") == "Karim Massimov"
+    assert asked("Who is Raffaello Pantucci and how did he view it?") == "Raffaello Pantucci"
+    assert not asked("Who was Kazakhstan's president in 2013?")  # asks for a person
+    assert not asked("Who is the senior researcher at the OSCE Academy?")
+    assert not asked("Who said Beijing was caught off guard?")
