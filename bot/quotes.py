@@ -133,7 +133,7 @@ def term_quotes(after: AfterAnswer) -> None:
 
 # "Who is Niva Yau?", "Who was Karim Massimov, and why …?": who a person named in full or by
 # one name is. "Who was Kazakhstan's president …?" asks for a person, not about one.
-_WHO_IS = re.compile(r"^\s*[Ww]ho\s+(?:is|was)\s+(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})\s*(?:[?,]|\s+and\b)")
+_WHO_IS = re.compile(r"^\s*[Ww]ho(?:\s+is|\s+was|[’']s)\s+(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})\s*(?:[?,]|\s+and\b)")
 
 
 def person_quotes(after: AfterAnswer) -> None:

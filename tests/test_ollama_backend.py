@@ -603,6 +603,7 @@ def test_only_a_question_about_a_named_person_asks_who_they_are():
 
     asked = lambda q: (m := _WHO_IS.match(q)) and m.group("name")
     assert asked("Who is Niva Yau?") == "Niva Yau"
+    assert asked("Who’s Yau?") == asked("Who's Yau?") == "Yau"
     assert asked("Who was Karim Massimov, and why would his arrest worry Beijing?") == "Karim Massimov"
     assert asked("Who is Raffaello Pantucci and how did he view it?") == "Raffaello Pantucci"
     assert not asked("Who was Kazakhstan's president in 2013?")  # asks for a person
