@@ -125,6 +125,14 @@ def key(name: str) -> str:
     return words(name)[-1]
 
 
+def bare_name(name: str) -> str:
+    """The name without the titles before it: "President Tokayev" -> "Tokayev", "Ms. Yau" -> "Yau"."""
+    parts = name.split()
+    while len(parts) > 1 and _TITLE_WORD.fullmatch(parts[0].rstrip(".")):
+        parts = parts[1:]
+    return " ".join(parts)
+
+
 SPELLING = 0.8  # "Kasym-Jomart" / "Kassym-Jomart" 0.96; "Wang" / "Shen" 0.0
 
 

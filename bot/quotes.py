@@ -15,7 +15,7 @@ from typing import Callable
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
-from .people import same_person
+from .people import bare_name, same_person
 from .sentences import antecedents, overlap, quote, sentence_spans
 from .speakers import asked_speaker, speaker_before, statements
 from .verify import is_verdict
@@ -143,7 +143,7 @@ def person_quotes(after: AfterAnswer) -> None:
     answers with any sentence naming the person: "Who is Tokayev?" got "… the rumour was that
     new President Tokayev was simply keeping the seat warm for Dariga"."""
     m = _WHO_IS.match(after.question)
-    intro = next((i for i in after.people if same_person(m.group("name"), i.name)), None) if m else None
+    intro = next((i for i in after.people if same_person(bare_name(m.group("name")), i.name)), None) if m else None
     if intro:
         chain = antecedents(after.articles[intro.article_id].text, intro.start)
         after.quote(intro.article_id, chain[0][0] if chain else intro.start, intro.end)

@@ -15,6 +15,8 @@ from bot.pronouns import person_named, resolve
      "What did Niva Yau say would be the worst-case scenario for Beijing?"),
     ("Who is Niva Yau?", "Which newspaper quoted her?", "Which newspaper quoted Niva Yau?"),
     ("Who is Sergey Radchenko?", "Did the WSJ interview him?", "Did the WSJ interview Sergey Radchenko?"),
+    ("Who is Nazarbayev?", "Who is he?", "Who is Nazarbayev?"),  # "who" asks after a person, so one name is one
+    ("Who's Yau?", "What did she say?", "What did Yau say?"),
 ])
 def test_a_pronoun_for_the_one_person_named_is_replaced(previous, question, expected):
     assert resolve(question, previous) == expected
@@ -26,6 +28,8 @@ def test_a_pronoun_for_the_one_person_named_is_replaced(previous, question, expe
     ("What is the Collective Security Treaty Organization?", "Who leads it?"),   # a body, not a person
     ("Who is Niva Yau?", "What did she say about it?"),                          # "it" needs the conversation
     ("Who is Niva Yau?", "What did China say?"),                                 # no pronoun to resolve
+    ("What did Tokayev do?", "Why did he do it?"),                               # one word, not asked as a person
+    ("Who is Tokayev, and what did Xi say?", "What did he mean?"),               # two names
 ])
 def test_anything_less_certain_is_left_to_the_model(previous, question):
     assert resolve(question, previous) is None
