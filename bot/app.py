@@ -65,6 +65,7 @@ from .guard import (
     is_instruction,
     knows_no_word,
     split_instructions,
+    swap_name,
     swapped_in,
     unknown_terms,
     without_instructions,
@@ -198,6 +199,14 @@ class Bot:
         return people.who_is_who(self.articles)
 
     @functools.cached_property
+    def name_kinds(self) -> list[frozenset[str]]:
+        """Kinds of names an "And X?" follow-up swaps one for another (guard.swap_name): the
+        outlets, as named or by their initials ("the FT"), and the states and capitals."""
+        names = [[w for w in a.outlet.split() if w.lower() != "the"] for a in self.articles.values()]
+        initials = {"".join(w[0] for w in n).lower() for n in names if len(n) > 1}  # "FT", "WSJ"
+        return [frozenset({" ".join(words(" ".join(n))) for n in names} | initials), frozenset(lexicon.current().states)]
+
+    @functools.cached_property
     def bodies(self) -> list[tuple[frozenset[str], ...]]:
         """The corpus profile's glossary terms (the bodies a newcomer needs explained), each as
         its names' word stems ("CSTO", "Collective Security Treaty"), for the same check. Only
@@ -223,15 +232,24 @@ class Bot:
         if before and (resolved := resolve(question, before)):
             return resolved  # "What did he say …" after "Who is Mukhtar Tleuberdi?" (bot/pronouns.py)
         convo = "\n".join(f"{t['role'].capitalize()}: {text(t)}" for t in turns)
+        asked = content_stems(" ".join(text(t) for t in turns if t["role"] == "user"))  # what the user asked so far
         prompt = self.settings.prompt("condense").format(history=convo, question=question)
         _, llm, _ = self.backend
-        text = llm.complete(prompt).text.strip().splitlines()
-        rewritten = text[0].strip().strip('"') if text else ""
+        lines = llm.complete(prompt).text.strip().splitlines()
+        rewritten = lines[0].strip().strip('"') if lines else ""
         # "And police?" asks the question before it again about police: a rewrite without the new
-        # thing's words ("How many civilians died …?") asks the old question, not this one.
+        # thing's words ("How many civilians died …?") asks the old question, not this one; one
+        # without the old question's words ("The Spectator?", "What about the Financial Times?")
+        # asks nothing, and one that repeats both questions has not rewritten them.
         new = swapped_in(question)
-        if 3 <= len(rewritten) <= 400 and "?" in rewritten and (not new or content_stems(new) <= content_stems(rewritten)):
+        said = content_stems(rewritten)
+        asks_new = not new or (content_stems(new) <= said and (not asked or (said - content_stems(new)) & asked)
+                               and question.strip() not in rewritten)
+        if 3 <= len(rewritten) <= 400 and "?" in rewritten and asks_new:
             return rewritten
+        # "And Russia?" after "How did China react …?" (guard.swap_name); not after another "And …?"
+        if new and before and not swapped_in(before) and (swapped := swap_name(before, new, self.name_kinds)):
+            return swapped
         # No question came back ("Who said that?" rewritten "Some Chinese experts said that."): the
         # question before it gives what this one leans on, so both are asked.
         return f"{before} {question}" if before else question

@@ -86,6 +86,43 @@ def swapped_in(question: str) -> str | None:
     return m["new"]
 
 
+# A name as a question writes it: "China", "The Spectator", "the WSJ", "Niva Yau".
+_NAME = re.compile(r"\b(?:[Tt]he\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+
+
+def _name_key(name: str) -> str:
+    return " ".join(w for w in words(name) if w != "the")
+
+
+def swap_name(before: str, new: str, kinds: list[frozenset[str]]) -> str | None:
+    """The question before, asked about the name `new` instead of the one name it has of the same
+    kind ("How did China react …?" + "And Russia?" -> "How did Russia react …?"; `kinds`: sets
+    of name keys, such as the outlets and the states); when `new` is of no kind, instead of the
+    only name it has. None when `new` is no name, or that name is not certain.
+
+    The model, asked to rewrite "And Russia?", kept China, and the rewrite was refused for losing
+    the new name; joining both questions then got China's reaction again."""
+    if not _NAME.fullmatch(new.strip()):
+        return None
+    kind = lambda name: next((i for i, k in enumerate(kinds) if _name_key(name) in k), None)
+    runs = []  # (start, end) of each name, less the question words opening it ("How", "What did")
+    for m in _NAME.finditer(before):
+        start = m.start()
+        for w in re.finditer(r"\S+", m.group()):
+            if w.group().lower() not in _QUESTION_WORDS:
+                start = m.start() + w.start()
+                break
+        else:
+            continue
+        runs.append((start, m.end()))
+    wanted = kind(new)
+    same = [(a, b) for a, b in runs if kind(before[a:b]) == wanted] if wanted is not None else runs
+    if len(same) != 1 or _name_key(before[same[0][0]:same[0][1]]) == _name_key(new):
+        return None
+    start, end = same[0]
+    return before[:start] + new.strip() + before[end:]
+
+
 # Only in what a user writes (an article may well say "in one word" or "role-play"): demands on
 # the reply's form or sources, and role-play framings. They address the assistant as much as
 # "ignore previous instructions" does, and the 1.5B model obeys them ("One word only, and don't

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.guard import asked_question, asking_sentences, asks_opinion, is_follow_up, is_instruction, knows_no_word, split_instructions, swapped_in, unknown_terms, without_instructions
+from bot.guard import (asked_question, asking_sentences, asks_opinion, is_follow_up, is_instruction, knows_no_word, split_instructions, swap_name,
+                       swapped_in, unknown_terms, without_instructions)
 
 
 @pytest.mark.parametrize("question,kept", [
@@ -175,3 +176,20 @@ def test_the_sentences_that_ask(question, asking):
 ])
 def test_and_questions_name_what_they_swap_in(question, new):
     assert swapped_in(question) == new
+
+
+_KINDS = [frozenset({"spectator", "financial times", "ft", "wall street journal", "wsj"}), frozenset({"china", "russia", "kazakhstan"})]
+
+
+@pytest.mark.parametrize("before,new,swapped", [
+    ("How did China react to the unrest?", "Russia", "How did Russia react to the unrest?"),
+    ("How many people died, according to The Spectator?", "the FT", "How many people died, according to the FT?"),  # the outlet, not "the"
+    ("What is Beijing doing in Xinjiang, according to the FT?", "the WSJ", "What is Beijing doing in Xinjiang, according to the WSJ?"),
+    ("Who is Niva Yau?", "Pantucci", "Who is Pantucci?"),  # of no kind, for the only name
+    ("How many troops did Russia send to Kazakhstan?", "Belarus", None),  # two states: which one?
+    ("Which university does Shen Yi teach at, according to the FT?", "Courtney Fung", None),  # of no kind, and two names
+    ("How many civilians died?", "police", None),  # no name
+    ("How did China react?", "China", None),  # the same name
+])
+def test_an_and_question_swaps_the_one_name_of_its_kind(before, new, swapped):
+    assert swap_name(before, new, _KINDS) == swapped

@@ -99,6 +99,34 @@ def test_an_and_question_rewritten_without_its_new_thing_asks_both_questions(set
     assert answer.standalone_question == (rewrite if kept else f"{before} And police?")
 
 
+@pytest.mark.parametrize("rewrite", [
+    "How did China react to the unrest?",  # kept China
+    "Russia?",  # nothing of the question before
+    "What about Russia?",
+    "How did China react to the unrest? And Russia?",  # both questions repeated
+])
+def test_an_and_question_badly_rewritten_swaps_its_name_in(settings, rewrite):
+    """"And Russia?" after "How did China react …?": the model's rewrite does not ask the old
+    question about Russia; the program puts Russia in China's place rather than asking both
+    questions (which got China's reaction again)."""
+    before = "How did China react to the unrest?"
+    history = [{"role": "user", "content": before}, {"role": "assistant", "content": "Quietly, says the WSJ."}]
+    with FakeOllama(answers=(rewrite,)) as fake:
+        answer = _bot(settings, fake.url).ask("And Russia?", history)
+    assert answer.standalone_question == "How did Russia react to the unrest?"
+
+
+def test_an_and_question_after_another_is_not_swapped(settings):
+    """"And the US?" after "And with Russia?": the question before names Russia but asks nothing
+    of its own, so a good rewrite is kept (its words are in the first question)."""
+    history = [{"role": "user", "content": "How much trade did Kazakhstan do with China in 2020?"}, {"role": "assistant", "content": "$21 billion."},
+               {"role": "user", "content": "And with Russia?"}, {"role": "assistant", "content": "$10 billion."}]
+    rewrite = "How much trade did Kazakhstan do with the US in 2020?"
+    with FakeOllama(answers=(rewrite,)) as fake:
+        answer = _bot(settings, fake.url).ask("And the US?", history)
+    assert answer.standalone_question == rewrite
+
+
 def test_a_rewrite_that_finds_nothing_is_asked_with_the_question_before_it(settings):
     """"Why risky?" rewritten "Why is it risky?" has lost what it leans on, and the articles cover
     nothing of it: instead of "the articles don't cover that", the question before it is asked with it."""
