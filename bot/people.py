@@ -133,6 +133,17 @@ def bare_name(name: str) -> str:
     return " ".join(parts)
 
 
+# "Who is Niva Yau?", "Who's Yau?", "Who was Karim Massimov, and why …?": who a person named in
+# full or by one name is. "Who was Kazakhstan's president …?" asks for a person, not about one.
+_WHO_IS = re.compile(rf"^\s*[Ww]ho(?:\s+is|\s+was|[’']s)\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,3}})\s*(?:[?,]|\s+and\b)")
+
+
+def asked_who(question: str) -> str | None:
+    """The person a question asks who they are ("Who is President Tokayev?" -> "Tokayev"), or None."""
+    m = _WHO_IS.match(question)
+    return bare_name(m.group("name")) if m else None
+
+
 SPELLING = 0.8  # "Kasym-Jomart" / "Kassym-Jomart" 0.96; "Wang" / "Shen" 0.0
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .people import asked_who
+
 # Capitalised runs ("Mukhtar Tleuberdi", "Who") and words that show a run is no person.
 _RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _NOT_PERSON = set("""
@@ -18,8 +20,6 @@ who's who’s what's what’s
 organization organisation committee council union party initiative treaty bank university school
 academy center centre institute ministry agency
 """.split())
-# A question that is only "Who is/was <one name>?".
-_WHO_IS = re.compile(r"^\s*(?i:who)(?:\s+is|\s+was|[’']s)\s+[A-Z][\w’'-]*\s*\?\s*$")
 _SUBJECT = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _OBJECT = re.compile(r"\bhim\b|\bher\b(?!\s+[a-z])", re.IGNORECASE)  # "her" before no noun: "Who appointed her?"
 _POSSESSIVE = re.compile(r"\bhis\b|\bher\b(?=\s+[a-z])", re.IGNORECASE)  # "her daughter"
@@ -37,7 +37,7 @@ def person_named(question: str) -> str | None:
         if words:
             runs.append(words)
     people = [r for r in runs if len(r) >= 2 and not any(w.lower() in _NOT_PERSON for w in r)]
-    if not people and len(runs) == 1 and _WHO_IS.match(question):  # "Who is Nazarbayev?": "who" asks after a person
+    if not people and len(runs) == 1 and asked_who(question):  # "Who is Nazarbayev?": "who" asks after a person
         people = runs
     return " ".join(people[0]) if len(people) == 1 and len(runs) == 1 else None
 

@@ -8,14 +8,13 @@ choose further sentences to show; these rules pick which article sentence a read
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .cite import CitedSentence, Citer
 from .conflicts import asks_disagreement, statement
 from .glossary import RESTATED, asked_term, compared_terms, explanation
-from .people import bare_name, same_person
+from .people import asked_who, same_person
 from .sentences import antecedents, overlap, quote, sentence_spans
 from .speakers import asked_speaker, speaker_before, statements
 from .verify import is_verdict
@@ -131,19 +130,14 @@ def term_quotes(after: AfterAnswer) -> None:
             after.quote(*span)
 
 
-# "Who is Niva Yau?", "Who was Karim Massimov, and why …?": who a person named in full or by
-# one name is. "Who was Kazakhstan's president …?" asks for a person, not about one.
-_WHO_IS = re.compile(r"^\s*[Ww]ho(?:\s+is|\s+was|[’']s)\s+(?P<name>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,3})\s*(?:[?,]|\s+and\b)")
-
-
 def person_quotes(after: AfterAnswer) -> None:
     """A question asking who someone is gets the article sentence that introduces them with a
     role ("Niva Yau, senior researcher at the OSCE Academy in Bishkek, …", people.who_is_who),
     with the sentences it points back through, unless the answer shows it already. The model
     answers with any sentence naming the person: "Who is Tokayev?" got "… the rumour was that
     new President Tokayev was simply keeping the seat warm for Dariga"."""
-    m = _WHO_IS.match(after.question)
-    intro = next((i for i in after.people if same_person(bare_name(m.group("name")), i.name)), None) if m else None
+    name = asked_who(after.question)
+    intro = next((i for i in after.people if same_person(name, i.name)), None) if name else None
     if intro:
         chain = antecedents(after.articles[intro.article_id].text, intro.start)
         after.quote(intro.article_id, chain[0][0] if chain else intro.start, intro.end)

@@ -627,15 +627,13 @@ def test_asked_who_someone_is_the_reader_gets_the_sentence_introducing_them(sett
 
 
 def test_only_a_question_about_a_named_person_asks_who_they_are():
-    from bot.people import bare_name
-    from bot.quotes import _WHO_IS
+    from bot.people import asked_who
 
-    asked = lambda q: (m := _WHO_IS.match(q)) and m.group("name")
-    assert asked("Who is Niva Yau?") == "Niva Yau"
-    assert asked("Who’s Yau?") == asked("Who's Yau?") == "Yau"
-    assert bare_name(asked("Who is President Tokayev?")) == "Tokayev"  # a follow-up's rewrite adds the title
-    assert asked("Who was Karim Massimov, and why would his arrest worry Beijing?") == "Karim Massimov"
-    assert asked("Who is Raffaello Pantucci and how did he view it?") == "Raffaello Pantucci"
-    assert not asked("Who was Kazakhstan's president in 2013?")  # asks for a person
-    assert not asked("Who is the senior researcher at the OSCE Academy?")
-    assert not asked("Who said Beijing was caught off guard?")
+    assert asked_who("Who is Niva Yau?") == "Niva Yau"
+    assert asked_who("Who’s Yau?") == asked_who("Who's Yau?") == "Yau"
+    assert asked_who("Who is President Tokayev?") == "Tokayev"  # a follow-up's rewrite adds the title
+    assert asked_who("Who was Karim Massimov, and why would his arrest worry Beijing?") == "Karim Massimov"
+    assert asked_who("Who is Raffaello Pantucci and how did he view it?") == "Raffaello Pantucci"
+    assert not asked_who("Who was Kazakhstan's president in 2013?")  # asks for a person
+    assert not asked_who("Who is the senior researcher at the OSCE Academy?")
+    assert not asked_who("Who said Beijing was caught off guard?")
