@@ -64,6 +64,7 @@ from .guard import (
     is_follow_up,
     is_instruction,
     knows_no_word,
+    name_key,
     split_instructions,
     swap_name,
     swapped_in,
@@ -74,7 +75,7 @@ from .llm import LLMError, choose_backend, describe_error
 from .pronouns import resolve
 from .quotes import AfterAnswer, in_their_words, quotes_after
 from .retrieve import Retriever
-from .sentences import _stem, content_stems, ends_sentence, name_groups, previous_sentence, quote_markers, sentence_spans, words
+from .sentences import _initials, _stem, content_stems, ends_sentence, name_groups, previous_sentence, quote_markers, sentence_spans, words
 from .speakers import statement_of
 from .settings import Settings
 from .store import active_generation, open_store
@@ -202,9 +203,10 @@ class Bot:
     def name_kinds(self) -> list[frozenset[str]]:
         """Kinds of names an "And X?" follow-up swaps one for another (guard.swap_name): the
         outlets, as named or by their initials ("the FT"), and the states and capitals."""
-        names = [[w for w in a.outlet.split() if w.lower() != "the"] for a in self.articles.values()]
-        initials = {"".join(w[0] for w in n).lower() for n in names if len(n) > 1}  # "FT", "WSJ"
-        return [frozenset({" ".join(words(" ".join(n))) for n in names} | initials), frozenset(lexicon.current().states)]
+        outlets = {a.outlet for a in self.articles.values()}
+        keys = {name_key(o) for o in outlets}
+        initials = {i for o in outlets for i in _initials(o) if len(i) > 1}  # "ft", "wsj"; not "I"
+        return [frozenset(keys | initials), frozenset(lexicon.current().states)]
 
     @functools.cached_property
     def bodies(self) -> list[tuple[frozenset[str], ...]]:
@@ -232,7 +234,6 @@ class Bot:
         if before and (resolved := resolve(question, before)):
             return resolved  # "What did he say …" after "Who is Mukhtar Tleuberdi?" (bot/pronouns.py)
         convo = "\n".join(f"{t['role'].capitalize()}: {text(t)}" for t in turns)
-        asked = content_stems(" ".join(text(t) for t in turns if t["role"] == "user"))  # what the user asked so far
         prompt = self.settings.prompt("condense").format(history=convo, question=question)
         _, llm, _ = self.backend
         lines = llm.complete(prompt).text.strip().splitlines()
@@ -242,7 +243,7 @@ class Bot:
         # without the old question's words ("The Spectator?", "What about the Financial Times?")
         # asks nothing, and one that repeats both questions has not rewritten them.
         new = swapped_in(question)
-        said = content_stems(rewritten)
+        said, asked = content_stems(rewritten), content_stems(" ".join(text(t) for t in turns if t["role"] == "user"))
         asks_new = not new or (content_stems(new) <= said and (not asked or (said - content_stems(new)) & asked)
                                and question.strip() not in rewritten)
         if 3 <= len(rewritten) <= 400 and "?" in rewritten and asks_new:

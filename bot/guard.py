@@ -90,7 +90,8 @@ def swapped_in(question: str) -> str | None:
 _NAME = re.compile(r"\b(?:[Tt]he\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 
 
-def _name_key(name: str) -> str:
+def name_key(name: str) -> str:
+    """A name as compared: its words, spellings folded, without "the" ("The Spectator" -> "spectator")."""
     return " ".join(w for w in words(name) if w != "the")
 
 
@@ -104,7 +105,7 @@ def swap_name(before: str, new: str, kinds: list[frozenset[str]]) -> str | None:
     the new name; joining both questions then got China's reaction again."""
     if not _NAME.fullmatch(new.strip()):
         return None
-    kind = lambda name: next((i for i, k in enumerate(kinds) if _name_key(name) in k), None)
+    kind = lambda name: next((i for i, k in enumerate(kinds) if name_key(name) in k), None)
     runs = []  # (start, end) of each name, less the question words opening it ("How", "What did")
     for m in _NAME.finditer(before):
         start = m.start()
@@ -117,7 +118,7 @@ def swap_name(before: str, new: str, kinds: list[frozenset[str]]) -> str | None:
         runs.append((start, m.end()))
     wanted = kind(new)
     same = [(a, b) for a, b in runs if kind(before[a:b]) == wanted] if wanted is not None else runs
-    if len(same) != 1 or _name_key(before[same[0][0]:same[0][1]]) == _name_key(new):
+    if len(same) != 1 or name_key(before[same[0][0]:same[0][1]]) == name_key(new):
         return None
     start, end = same[0]
     return before[:start] + new.strip() + before[end:]
