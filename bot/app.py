@@ -38,6 +38,7 @@ from .asks import (
     asks_amount,
     asks_date,
     asks_person,
+    asks_span,
     asks_successor,
     counted_noun,
     dates_the_event,
@@ -49,6 +50,7 @@ from .asks import (
     states_amount,
     states_date,
     states_share_of,
+    states_span,
     states_succession,
     wants_more,
     words_asked_of,
@@ -493,8 +495,11 @@ class Bot:
         if not asks_amount(question):
             return None
         counted, measure, whole = counted_noun(question), measured_noun(question), share_of(question)
+        # A span asked ("How long …?") needs a time or a length said somewhere in the answer, not
+        # necessarily beside its figure: "since the early days of the … era" has no number.
         if any(states_amount(t, counted, self.alike) and names_measure(t, measure, self.alike)
-               and states_share_of(t, whole, self.alike) for t in texts):
+               and states_share_of(t, whole, self.alike) for t in texts) and (
+                not asks_span(question) or any(states_span(t, question) for t in texts)):
             return None
         return "no_amount"
 

@@ -315,8 +315,10 @@ def states_amount(sentence: str, counted: str | None = None, alike=None) -> bool
     sentence = _DATE_SAID.sub(" ", re.sub(r"\[\d+\]", "", sentence))
     if not _AMOUNT.search(sentence):
         return False
-    if counted is None or counted in _PEOPLE:  # "people" is what any count of people counts
+    if counted is None:
         return True
+    if counted in _PEOPLE:  # "people" is what any count of people counts, but a share counts no one
+        return any(not _SHARE.match(sentence[m.end():]) for m in _NUMBER.finditer(sentence))
     for m in _NUMBER.finditer(sentence):
         after = re.split(r"[.;:,()]", sentence[m.end():], maxsplit=1)[0]
         if _SHARE.match(after):
@@ -365,6 +367,11 @@ def counted_noun(question: str) -> str | None:
 # "sentence" are stated as "225 killed", "1,100 miles", "ten years" without the word.
 _MEASURE = re.compile(r"^\s*(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:(?:the|its|their|his|her)\s+)?(?:[\w-]+\s+)?"
                       r"(population|price|cost|fine|salary|budget|revenue|debt)s?\b", re.IGNORECASE)
+# "How many people live in X?" asks its population too: "8,000 people have been arrested" counts
+# people, but not those who live there.
+_LIVING_ASKED = re.compile(rf"^\s*{_HEDGE}how many (?:people|persons|inhabitants|residents)\s+(?:\w+\s+)?"
+                           r"(?:live|lived|living|reside|resided|residing)\b", re.IGNORECASE)
+POPULATION = "population"
 
 
 # "How much money has China invested …?", "How much was the hub worth?": a sum of money, which a
@@ -383,9 +390,12 @@ _SUM = re.compile(rf"[{_SIGNS}]\s?\d|\d[\d,.]*\s?[{_SIGNS}]|\b(?-i:[A-Z]{{3}})\s
 
 def measured_noun(question: str) -> str | None:
     """The kind of figure "What is the population of …?" asks for ("population"), lower-cased;
-    MONEY for "How much … cost / worth / invest …?"; None for other questions."""
+    MONEY for "How much … cost / worth / invest …?"; "population" for "How many people live in
+    …?"; None for other questions."""
     if _MONEY_ASKED.match(question):
         return MONEY
+    if _LIVING_ASKED.match(question):
+        return POPULATION
     m = _MEASURE.match(question)
     return m[1].lower() if m else None
 
@@ -402,6 +412,30 @@ def names_measure(sentence: str, measure: str | None, alike=None) -> bool:
         if w.rstrip("s") == measure or (alike is not None and len(w) > 3 and alike(measure, w) >= ALIKE):
             return True
     return False
+
+
+# "How long did the blackout last?", "How far from the capital …?": a span of time or of space,
+# which a count does not give ("By sending 2,500 troops …" answers no "How long did the troops
+# stay?"). A time of the calendar or a unit of time (_CALENDAR) or of length gives one (states_span).
+_SPAN_ASKED = re.compile(rf"^\s*{_HEDGE}(?:(?:in|for|by|at|to|of)\s+)?how (?:long|far)\b", re.IGNORECASE)
+# "How far is the town from the border?" asks a distance, which "two years after" does not give;
+# "How far back …?" asks a time.
+_DISTANCE_ASKED = re.compile(rf"^\s*{_HEDGE}(?:(?:in|for|by|at|to|of)\s+)?how far\b(?!\s+(?:back|ahead|forward|into)\b)",
+                             re.IGNORECASE)
+_LENGTH = re.compile(r"\b(?:miles?|kilomet(?:re|er)s?|km|met(?:re|er)s?|feet|foot|yards?|inch(?:es)?)\b", re.IGNORECASE)
+
+
+def asks_span(question: str) -> bool:
+    """Is `question` after a span of time or space ("How long …?", "How far …?")?"""
+    return bool(_SPAN_ASKED.match(question))
+
+
+def states_span(sentence: str, question: str) -> bool:
+    """Does `sentence` say a span of the kind `question` asks (asks_span): a length for "How far
+    …?", a time (a unit of time, a date, a year) or a length for "How long …?"."""
+    if _LENGTH.search(sentence):
+        return True
+    return not _DISTANCE_ASKED.match(question) and bool(_CALENDAR.search(sentence))
 
 
 def wants_more(question: str) -> bool:

@@ -17,6 +17,7 @@ from bot.asks import (
     asks_amount,
     asks_date,
     asks_person,
+    asks_span,
     asks_successor,
     counted_noun,
     dates_the_event,
@@ -28,6 +29,7 @@ from bot.asks import (
     states_amount,
     states_date,
     states_share_of,
+    states_span,
     states_succession,
     wants_more,
     words_asked_of,
@@ -934,6 +936,27 @@ def test_an_amount_must_count_what_was_asked(bot):
     assert not states_amount("Chinese companies account for around 17% of the oil.", "companies", alike)  # a share
     assert not states_amount("Seven policemen died.", "vehicles", alike)
     assert states_amount("Seven policemen died.", None)  # no counted noun: as before
+    assert not states_amount("About 20 per cent of the population is Russian.", "people", alike)  # a share counts no one
+    assert states_amount("About 20 per cent are Russian; 8,000 people have been arrested.", "people", alike)
+
+
+@pytest.mark.parametrize("question,sentence,gives", [
+    ("How long did the troops stay?", "By sending 2,500 troops to help defend the country, he validated the bloc.", False),  # a count
+    ("How long did the troops stay?", "The last troops left ten days later.", True),
+    ("How long did the troops stay?", "They were gone by January 13.", True),  # a date to count from
+    ("How long is the frontier?", "The two countries share a border of approximately 1,100 miles.", True),
+    ("How far from the capital did the riots start?", "The riots started in the remote south west, more than 1,500 miles away.", True),
+    ("Roughly how far is the town from the capital?", "Scarcely two years after the protests, the town rose again.", False),  # a time
+    ("How far back does the rivalry go?", "They have squabbled since the early days of the Mao Zedong era.", True),  # a time
+])
+def test_a_span_question_is_answered_by_a_time_or_a_length(question, sentence, gives):
+    assert asks_span(question)
+    assert states_span(sentence, question) is gives
+
+
+def test_only_how_long_and_how_far_ask_a_span():
+    assert not asks_span("How many troops stayed?") and not asks_span("When did the troops leave?")
+    assert asks_span("Roughly how long after the crisis began did the minister speak?")
 
 
 @pytest.mark.parametrize("question,measure", [
@@ -941,7 +964,9 @@ def test_an_amount_must_count_what_was_asked(bot):
     ("What was the total cost of the hub?", "cost"),
     ("What fine did the company pay?", "fine"),
     ("What share of Kazakhstan's population is Russian?", None),  # a share, not a population
-    ("How many people live in Almaty?", None),  # counted_noun's question
+    ("How many people live in Almaty?", "population"),  # people who live there: a population
+    ("Roughly how many residents are living in Almaty?", "population"),
+    ("How many people died in Almaty?", None),  # counted_noun's question
     ("What did the report conclude?", None),
     ("How much money has China invested in Kazakhstan's infrastructure?", "money"),
     ("How much was the logistics hub worth?", "money"),

@@ -285,6 +285,19 @@ def test_an_amount_question_answered_without_an_amount_is_refused_with_what_the_
     assert any("treason" in c.quote for c in answer.citations)
 
 
+@pytest.mark.parametrize("question,said", [
+    # a count of troops, true and cited, gives no time they stayed
+    ("How long did the CSTO troops stay in Kazakhstan?", "Putin sent 2,500 troops to help defend Kazakhstan."),
+    # people arrested are no count of people living there
+    ("How many people live in Kazakhstan?", "8,000 people have been arrested."),
+])
+def test_a_figure_of_another_kind_is_no_answer_to_how_long_or_how_many_live(settings, question, said):
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask(question)
+    assert answer.refused and answer.refusal_reason == "no_amount", answer.text
+    assert answer.sentences and all(s.supported for s in answer.sentences)  # kept as what the articles say
+
+
 def test_a_part_of_a_two_part_question_left_open_is_said_not_refused(settings):
     """"How long is the border, and what has Beijing done …?" answered only about the outposts:
     the answer stands, with a note that the articles give no figure for the first part."""
