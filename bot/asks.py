@@ -197,7 +197,17 @@ def dates_the_event(sentence: str, question: str, alike=None) -> bool:
     said = content_stems(sentence)
     names = {_stem(w) for g in name_groups(question) for w in g}
     main = _main_clause(question)
-    event = (content_stems(main) - _TIME_NOUNS) - names
+    # A post asked is part of the event when the sentence says someone took or left a post ("When
+    # did X become president?" is dated by "he took over the presidency in March 2019"), though its
+    # noun is a title word, not content; "Wang Yi, the Chinese foreign minister, announced …" only
+    # describes him.
+    posts = {_stem(w.lower()) for w in re.findall(rf"\b(?:{_POST}|{_OFFICE})\b", main, re.IGNORECASE)}
+    event = ((content_stems(main) - _TIME_NOUNS) - names) | (posts if states_succession(sentence) else set())
+    # Asked when someone took a post, the time must be of someone taking one: "It was only a week
+    # later … that Wang Yi, the Chinese foreign minister, publicly announced …" dates no "When did
+    # Wang Yi become foreign minister?" ("When did the rebels take over the city?" asks no post).
+    if posts and states_succession(main) and not states_succession(sentence):
+        return False
     if not event:
         return not asked or bool(asked & said)
     if event & said:

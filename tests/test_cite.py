@@ -624,6 +624,24 @@ def test_a_date_answers_only_when_it_is_the_date_of_what_is_asked(bot):
     assert not dates_the_event("The troops left on 13 January.", "On what date did the protests begin?", bot.alike)
 
 
+def test_a_time_of_taking_a_post_must_be_of_someone_taking_one(bot):
+    """Asked when someone became minister, a time beside their title dates another event; asked
+    when rebels took over a city (no post), a time of the takeover is no succession and need not be."""
+    asked = "When did Ann Lee become the city's finance minister?"
+    assert not dates_the_event("A week later, Ann Lee, the finance minister, announced higher taxes.", asked, bot.alike)
+    assert dates_the_event("Ann Lee was appointed finance minister in March 2019.", asked, bot.alike)
+    assert dates_the_event("During the rebels' takeover of the city last year, trade stopped.",
+                           "In what month did the rebels take over the city?", bot.alike)
+
+
+def test_a_post_asked_is_part_of_the_event_dated():
+    """"When did X become president?" is dated by "he took over the presidency in March 2019": the
+    post is what happened, though "president" is a title word and not content elsewhere."""
+    asked = "In which month did Ann Lee become president of the council?"
+    assert dates_the_event("Although she took over the presidency in March 2019, her power was limited.", asked)
+    assert not dates_the_event("Although she took over the chairmanship in March 2019, her power was limited.", asked)
+
+
 def test_a_name_in_common_dates_the_event_only_with_a_sentence_close_to_it(bot):
     """What happened must match: a shared name beside another event's year is no answer, unless the
     sentence says the asked thing in other words ("fired"/"sacked", "spy chief"/"head of … intelligence")."""
@@ -860,6 +878,13 @@ def test_a_claim_may_not_take_its_subject_from_a_sentence_that_says_nothing_else
     # The outlet named as the source is not the subject.
     assert unbound_subject("The Spectator reported that Tokayev pounced.", ["Tokayev pounced.", "The Spectator says so."],
                            known="The Spectator") == []
+    # "he" after a fronted clause stands for the subject when the article sentence before it names them.
+    took = "Although he took over the presidency in March 2019, his power was deeply circumscribed."
+    claim = "Kassym-Jomart Tokayev took over as president in March 2019."
+    survived = "The government of President Kassym-Jomart Tokayev has survived and with some ease."
+    assert unbound_subject(claim, [survived, took], before=["", "The other clear winner is President Tokayev himself."]) == []
+    assert unbound_subject(claim, [survived, took], before=["", "The other clear winner is President Putin himself."]) != []
+    assert unbound_subject(claim, [survived, took]) != []  # no context given: as before
 
 
 def test_a_pronoun_after_a_sentence_left_out_for_its_subject_is_left_out_too(bot):

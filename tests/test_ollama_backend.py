@@ -298,6 +298,16 @@ def test_a_figure_of_another_kind_is_no_answer_to_how_long_or_how_many_live(sett
     assert answer.sentences and all(s.supported for s in answer.sentences)  # kept as what the articles say
 
 
+def test_a_post_restated_with_the_questions_place_is_dated_by_its_sentence(settings):
+    """"… become president of Kazakhstan" restates the question; the cited "he took over the
+    presidency in March 2019" (an article about Kazakhstan) dates it, though it names neither."""
+    said = "Tokayev became president of Kazakhstan in March 2019."
+    with FakeOllama(answers=(said, "NOT IN SOURCES")) as fake:
+        answer = _bot(settings, fake.url).ask("In which month did Tokayev become president of Kazakhstan?")
+    assert not answer.refused, answer.text
+    assert any("took over the presidency in March 2019" in c.quote for c in answer.citations)
+
+
 def test_a_part_of_a_two_part_question_left_open_is_said_not_refused(settings):
     """"How long is the border, and what has Beijing done …?" answered only about the outposts:
     the answer stands, with a note that the articles give no figure for the first part."""

@@ -106,6 +106,20 @@ def test_a_place_given_as_the_setting_of_what_was_asked_needs_no_citing():
     assert setting("The flood was worst in Brannock.", asked, titles) == []  # "in" after a word that was not asked
 
 
+def test_a_post_of_a_place_is_a_setting_only_as_the_question_says_it():
+    """"Ann Lee became mayor of Brannock in 2019." for "When did Ann Lee become mayor of Brannock?",
+    citing "she took over as mayor in 2019" in an article about Brannock: the model restates the
+    question's own "mayor of Brannock". A post of a place the question does not name is checked."""
+    from bot.verify.checks import setting
+
+    titles = ["Brannock counts the cost as river bursts its banks"]
+    asked = "When did Ann Lee become mayor of Brannock?"
+    assert setting("Ann Lee became mayor of Brannock in 2019.", asked, titles) == ["Brannock"]
+    assert setting("Ann Lee became mayor of Brannock in 2019.", "When did Ann Lee become mayor?", titles) == []  # not asked
+    assert setting("Ann Lee became mayor of Halvern in 2019.", "When did Ann Lee become mayor of Halvern?", titles) == []  # not the article's place
+    assert setting("Ann Lee became head of Brannock in 2019.", asked, titles) == []  # another post than the one asked
+
+
 def test_initials_name_what_their_words_name():
     """"The US" owns the figure "the United States" has; "the FT" / "the WSJ" are the cited
     outlets (a name run's leading "The" is no initial)."""

@@ -103,6 +103,7 @@ Check = Callable[[Claim], list[Finding]]
 # "<what was asked about> in <Place>": "The flood in Brannock was severe because …" for "Why was
 # the flood … so severe?".
 _IN_PLACE = re.compile(r"\b([a-z][\w’'-]*)\s+in\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+_OF_PLACE = re.compile(r"\b([a-z][\w’'-]*)\s+of\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
 
 
 def setting(sentence: str, question: str, titles: list[str]) -> list[str]:
@@ -115,8 +116,15 @@ def setting(sentence: str, question: str, titles: list[str]) -> list[str]:
     only in passing ("… died in Almaty" in an article about Kazakhstan): those are checked as before."""
     asked = content_stems(question)
     named = {w for title in titles for w in words(title)}
-    return [place for noun, place in _IN_PLACE.findall(sentence)
-            if noun not in STOPWORDS and _stem(noun) in asked and set(words(place)) <= named]
+    framed = [place for noun, place in _IN_PLACE.findall(sentence)
+              if noun not in STOPWORDS and _stem(noun) in asked and set(words(place)) <= named]
+    # "<post> of <Place>" only as the question itself says it: "Tokayev became president of
+    # Kazakhstan in March 2019." for "In which month did Tokayev become president of Kazakhstan?",
+    # citing "he took over the presidency in March 2019" in an article about Kazakhstan.
+    said = {w for w in words(question)}
+    framed += [place for noun, place in _OF_PLACE.findall(sentence)
+               if noun in said and set(words(place)) <= named & said]  # "president" is a stopword (a title)
+    return framed
 
 
 def _found(check: Check) -> Check:
@@ -172,7 +180,7 @@ def possessives(claim: Claim) -> list[str]:
 
 def subject(claim: Claim) -> list[str]:
     """The opening name found only in a cited sentence that says nothing else of it."""
-    return owners.unbound_subject(claim.sentence, claim.cited, claim.known)
+    return owners.unbound_subject(claim.sentence, claim.cited, claim.known, claim.before)
 
 
 def subject_left_out(claim: Claim) -> list[str]:

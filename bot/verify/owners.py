@@ -92,7 +92,7 @@ _POSSESSIVE_PRONOUNS = {"its", "his", "her", "their"}
 POSSESSOR_WINDOW = 4  # words either side of the possessed word in which its possessor must be
 
 
-def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[str]:
+def unbound_subject(sentence: str, spans: list[str], known: str = "", before: list[str] | None = None) -> list[str]:
     """The name a claim opens with, found only in a cited sentence that says nothing else of it.
 
     "Uzbekistan's government reacted with concern, especially after the 2020 coup in Bishkek"
@@ -100,7 +100,9 @@ def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[st
     for what was done and "… stability vis-à-vis Uzbekistan's, is now under scrutiny" for who
     did it: China's concern given to Uzbekistan. The cited sentences that name the subject
     must share some other content word with the claim. A cited sentence opening with "he",
-    "this", … may be about the subject (the article's context tells), so it is let pass.
+    "this", … may be about the subject (the article's context tells), so it is let pass; so is
+    one with "he" or "she" after a fronted clause ("Although he took over the presidency …")
+    when the article sentence before it (`before`, one per span) names the subject.
     """
     name = opening_name(sentence)
     # "The Spectator reported …": the source, not the subject.
@@ -115,7 +117,12 @@ def unbound_subject(sentence: str, spans: list[str], known: str = "") -> list[st
     holders = [t for t in spans if subject & set(words(t))]
     if not holders or any(_PRONOUN_SUBJECT.match(t) and rest & said(t) for t in spans):
         return []
+    if any(_PERSON_PRONOUN.search(t) and subject & set(words(b)) and rest & said(t) for t, b in zip(spans, before or [])):
+        return []
     return [] if any(rest & said(t) for t in holders) else [f"{' '.join(sorted(name))} {SUBJECT_LOST}"]
+
+
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 
 
 def unbound_possessives(sentence: str, spans: list[str]) -> list[str]:
