@@ -67,6 +67,7 @@ from .guard import (
     is_instruction,
     knows_no_word,
     name_key,
+    sources_named,
     split_instructions,
     swap_name,
     swapped_in,
@@ -300,6 +301,8 @@ class Bot:
             # Whether the articles cover it is the question's own retrieval (above); the last
             # answer only lends the passage it leans on (Retriever.with_context).
             retrieval = self.retriever.with_context(retrieval, said_last)
+        if retrieval.covered and (named := sources_named(standalone, self.articles.values())):
+            retrieval = self.retriever.with_source(retrieval, named)  # "What does the FT say …?"
         turn.timings["retrieve"] = retrieval.seconds
         turn.passages = retrieval.passages
         if not retrieval.covered:

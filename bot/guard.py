@@ -14,7 +14,7 @@ import calendar
 import re
 from functools import lru_cache
 
-from .sentences import STOPWORDS, content_stems, name_groups, sentence_spans, spelled_out, words
+from .sentences import STOPWORDS, _initials, content_stems, name_groups, sentence_spans, spelled_out, words
 
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,60}?\b(?:instructions?|rules?|prompts?|guidelines|articles?|sources?|restrictions)\b"
@@ -93,6 +93,30 @@ _NAME = re.compile(r"\b(?:[Tt]he\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 def name_key(name: str) -> str:
     """A name as compared: its words, spellings folded, without "the" ("The Spectator" -> "spectator")."""
     return " ".join(w for w in words(name) if w != "the")
+
+
+def _outlet_spans(question: str, outlet: str) -> list[tuple[int, int]]:
+    """Where `question` writes `outlet` as named, capitalised, "The" optional."""
+    core = re.sub(r"^the\s+", "", outlet.strip(), flags=re.IGNORECASE)
+    return [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(core)}(?![\w-])", question)]
+
+
+def sources_named(question: str, articles) -> list[str]:
+    """The ids of the articles `question` names as a source: by outlet ("The Spectator", "the
+    Financial Times"), by the outlet's initials in capitals ("the FT", "WSJ") or by the author's
+    surname, capitalised ("Pike"). Read from the corpus metadata, so any corpus's outlets."""
+    capitals = {w.lower() for w in re.findall(r"\b[A-Z]{2,}\b", question)}
+    names = {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]+", question)}  # capitalised: "Times" is no "times"
+    spans = {a.id: _outlet_spans(question, a.outlet) for a in articles}
+    named = []
+    for a in articles:
+        author = (a.author or "").split()
+        # "Times" inside "Financial Times" names only the Financial Times.
+        own = [(s, e) for s, e in spans[a.id]
+               if not any(o != a.id and x <= s and e <= y and (x, y) != (s, e) for o, xs in spans.items() for x, y in xs)]
+        if own or capitals & {i for i in _initials(a.outlet) if len(i) > 1} or (author and author[-1].lower() in names):
+            named.append(a.id)
+    return named
 
 
 def swap_name(before: str, new: str, kinds: list[frozenset[str]]) -> str | None:

@@ -492,6 +492,9 @@ class FakeRetriever:
     def with_context(self, retrieval, context):
         return retrieval
 
+    def with_source(self, retrieval, article_ids):
+        return retrieval
+
 
 class FakeBot:
     """Answers every question with one sentence citing the corpus sentence that holds `quote`."""
@@ -685,3 +688,15 @@ def test_the_report_keeps_a_follow_ups_passages_not_its_last_answers_lookup(bot)
         used = bot.retriever.with_context(own, "Some of China's most seasoned Central Asian experts dispute that narrative.")
     assert log.last is used and log.last.query == own.query and len(log.last.passages) == len(own.passages)
     assert bot.retriever.with_context.__func__ is type(bot.retriever).with_context  # the wrapper was removed
+
+
+def test_the_report_keeps_the_passage_of_a_source_the_question_names(bot):
+    """Asked what one outlet says, that outlet's passage is put in (Retriever.with_source): the eval
+    scores the passages the answer used."""
+    from bot.evaluate.runner import _RetrievalLog
+
+    with _RetrievalLog(bot.retriever) as log:
+        own = bot.retriever.retrieve("What did the Financial Times say about China's handling of the Kazakh protests?")
+        used = bot.retriever.with_source(own, ["ft-beijing-reluctance"])
+    assert log.last is used and used is not own
+    assert bot.retriever.with_source.__func__ is type(bot.retriever).with_source

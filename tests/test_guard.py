@@ -193,3 +193,20 @@ _KINDS = [frozenset({"spectator", "financial times", "ft", "wall street journal"
 ])
 def test_an_and_question_swaps_the_one_name_of_its_kind(before, new, swapped):
     assert swap_name(before, new, _KINDS) == swapped
+
+
+def test_the_sources_a_question_names_come_from_the_corpus_metadata():
+    """By outlet, by the outlet's initials in capitals, by author (surname capitalised); a lower-case
+    common word is no outlet ("How many times …" against "The Times")."""
+    from types import SimpleNamespace as A
+
+    from bot.guard import sources_named
+
+    arts = [A(id="t", outlet="The Times", author="Ann Lee"), A(id="ft", outlet="Financial Times", author=None),
+            A(id="cf", outlet="China-US Focus", author=None)]
+    assert sources_named("What does the FT say?", arts) == ["ft"]
+    assert sources_named("According to the Financial Times, who won?", arts) == ["ft"]
+    assert sources_named("What did The Times and China-US Focus report?", arts) == ["t", "cf"]
+    assert sources_named("Does Lee think so?", arts) == ["t"]  # the author
+    assert sources_named("How many times did the protests flare up?", arts) == []
+    assert sources_named("What does China say about the US?", arts) == []  # "China-US Focus" whole only

@@ -102,3 +102,19 @@ def test_a_question_naming_someone_only_the_articles_name_is_covered(bot):
     assert r.best_dense < bot.settings.relevance_floor and r.covered
     assert "Courtney Fung" in r.passages[0].text
     assert not bot.retriever.retrieve("What does Greta Thunberg do?").covered
+
+
+def test_a_source_the_question_names_gets_its_closest_passage(bot):
+    """Asked what the FT says, the five passages came from the other four outlets: the FT's own
+    passage closest to the question takes the last place, and a passage put in for the
+    conversation (with_context) is kept."""
+    question = "What did the Financial Times say about China's handling of the Kazakh protests?"
+    plain = bot.retriever.retrieve(question)
+    assert "ft-beijing-reluctance" not in {p.article_id for p in plain.passages}
+    named = bot.retriever.with_source(plain, ["ft-beijing-reluctance"])
+    assert len(named.passages) == len(plain.passages) and named.passages[:-1] == plain.passages[:-1]
+    assert named.passages[-1].article_id == "ft-beijing-reluctance" and named.covered == plain.covered
+    assert bot.retriever.with_source(named, ["ft-beijing-reluctance"]) is named  # already there: as it was
+    context = bot.retriever.with_context(plain, "Some of China's most seasoned Central Asian experts dispute that narrative.")
+    both = bot.retriever.with_source(context, ["ft-beijing-reluctance"])
+    assert context.passages[-1] in both.passages and "ft-beijing-reluctance" in {p.article_id for p in both.passages}

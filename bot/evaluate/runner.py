@@ -20,29 +20,30 @@ from .report import _print_deltas, category_table, split_table, write_reports
 
 
 class _RetrievalLog:
-    """Wraps the bot's retriever.retrieve and .with_context on the instance to keep what the answer
-    actually used."""
+    """Wraps the bot's retriever.retrieve, .with_context and .with_source on the instance to keep
+    what the answer actually used."""
+
+    METHODS = ("retrieve", "with_context", "with_source")  # a follow-up's or a named source's passages too
 
     def __init__(self, retriever):
         self.retriever = retriever
-        self.inner = retriever.retrieve
-        self.inner_context = retriever.with_context
+        self.inner = {name: getattr(retriever, name) for name in self.METHODS if hasattr(retriever, name)}
         self.last = None
 
     def __enter__(self):
-        def retrieve(*args, **kwargs):
-            self.last = self.inner(*args, **kwargs)
-            return self.last
+        def logged(method):
+            def call(*args, **kwargs):
+                self.last = method(*args, **kwargs)
+                return self.last
+            return call
 
-        def with_context(*args, **kwargs):  # a follow-up's passages: its own and the last answer's
-            self.last = self.inner_context(*args, **kwargs)
-            return self.last
-
-        self.retriever.retrieve, self.retriever.with_context = retrieve, with_context
+        for name, method in self.inner.items():
+            setattr(self.retriever, name, logged(method))
         return self
 
     def __exit__(self, *exc):
-        self.retriever.retrieve, self.retriever.with_context = self.inner, self.inner_context
+        for name, method in self.inner.items():
+            setattr(self.retriever, name, method)
 
 
 def run_item(bot, item: dict, log: _RetrievalLog, retrieval_only: bool = False) -> dict:
