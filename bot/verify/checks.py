@@ -121,7 +121,7 @@ def setting(sentence: str, question: str, titles: list[str]) -> list[str]:
     # "<post> of <Place>" only as the question itself says it: "Tokayev became president of
     # Kazakhstan in March 2019." for "In which month did Tokayev become president of Kazakhstan?",
     # citing "he took over the presidency in March 2019" in an article about Kazakhstan.
-    said = {w for w in words(question)}
+    said = set(words(question))
     framed += [place for noun, place in _OF_PLACE.findall(sentence)
                if noun in said and set(words(place)) <= named & said]  # "president" is a stopword (a title)
     return framed

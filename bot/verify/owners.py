@@ -92,6 +92,9 @@ _POSSESSIVE_PRONOUNS = {"its", "his", "her", "their"}
 POSSESSOR_WINDOW = 4  # words either side of the possessed word in which its possessor must be
 
 
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)  # "Although he took over …": about someone
+
+
 def unbound_subject(sentence: str, spans: list[str], known: str = "", before: list[str] | None = None) -> list[str]:
     """The name a claim opens with, found only in a cited sentence that says nothing else of it.
 
@@ -120,9 +123,6 @@ def unbound_subject(sentence: str, spans: list[str], known: str = "", before: li
     if any(_PERSON_PRONOUN.search(t) and subject & set(words(b)) and rest & said(t) for t, b in zip(spans, before or [])):
         return []
     return [] if any(rest & said(t) for t in holders) else [f"{' '.join(sorted(name))} {SUBJECT_LOST}"]
-
-
-_PERSON_PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 
 
 def unbound_possessives(sentence: str, spans: list[str]) -> list[str]:
