@@ -61,6 +61,19 @@ class Retrieval:
     pinned: tuple[str, ...] = ()  # node ids put in by with_context / with_source, kept by the other
 
 
+def _cosines(dense: list[NodeWithScore]) -> dict[str, float]:
+    """Each dense hit's cosine: ChromaVectorStore reports exp(-distance), and with cosine space
+    distance = 1 - cos."""
+    return {n.node.node_id: 1.0 + math.log(max(n.score or 0.0, 1e-12)) for n in dense}
+
+
+def _passage(node, score: float, cos: dict[str, float]) -> Passage:
+    """A retrieved node as a Passage, with its fused score and its cosine when the dense retriever found it."""
+    return Passage(node_id=node.node_id, article_id=node.metadata.get("id", node.ref_doc_id or ""), text=node.get_content(),
+                   start=node.start_char_idx or 0, end=node.end_char_idx or 0, score=score, dense=cos.get(node.node_id),
+                   meta=dict(node.metadata))
+
+
 def rrf(rankings: list[list[NodeWithScore]], k: int = RRF_K) -> list[tuple[NodeWithScore, float]]:
     scores: dict[str, float] = {}
     nodes: dict[str, NodeWithScore] = {}
@@ -121,25 +134,10 @@ class Retriever:
         # Sequential: with zero scores skipped BM25 takes ~0.3 ms at 50k chunks, and a thread
         # beside the dense query no longer saved anything measurable.
         sparse = self.sparse.retrieve(QueryBundle(query))
-        # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cos.
-        cos = {n.node.node_id: 1.0 + math.log(max(n.score or 0.0, 1e-12)) for n in dense}
+        cos = _cosines(dense)
         best = max(cos.values(), default=0.0)
-        passages = []
         ranked, anchors = self._anchored(query, rrf([dense, sparse]), sparse)
-        for nws, score in ranked[:top_k]:
-            node = nws.node
-            passages.append(
-                Passage(
-                    node_id=node.node_id,
-                    article_id=node.metadata.get("id", node.ref_doc_id or ""),
-                    text=node.get_content(),
-                    start=node.start_char_idx or 0,
-                    end=node.end_char_idx or 0,
-                    score=score,
-                    dense=cos.get(node.node_id),
-                    meta=dict(node.metadata),
-                )
-            )
+        passages = [_passage(nws.node, score, cos) for nws, score in ranked[:top_k]]
         # A name of the question that only a chunk or two hold ("What does Courtney Fung do?") shows
         # the articles cover it, though MiniLM, which knows no names, finds nothing close (0.12).
         covered = best >= self.settings.relevance_floor or bool(anchors)
@@ -183,13 +181,8 @@ class Retriever:
             except Exception as e:
                 raise StoreError(f"the vector store failed during search ({type(e).__name__}: {e})") from None
             sparse = [n for n in self.sparse.retrieve(QueryBundle(retrieval.query)) if n.node.metadata.get("id") == article_id]
-            fused = rrf([dense, sparse])
-            if fused:
-                node = fused[0][0].node
-                cos = {n.node.node_id: 1.0 + math.log(max(n.score or 0.0, 1e-12)) for n in dense}
-                retrieval = self._put_in(retrieval, Passage(node.node_id, article_id, node.get_content(), node.start_char_idx or 0,
-                                                            node.end_char_idx or 0, fused[0][1], cos.get(node.node_id),
-                                                            dict(node.metadata)), t0)
+            if fused := rrf([dense, sparse]):
+                retrieval = self._put_in(retrieval, _passage(fused[0][0].node, fused[0][1], _cosines(dense)), t0)
                 t0 = time.perf_counter()
         return retrieval
 
